@@ -1,0 +1,219 @@
+"""Load and validate ``case.toml`` (DESIGN 4.1). Paths in it are relative to the file.
+
+Validation is complete before anything is written beside the case: every error is a one-line
+:class:`CaseError` naming the file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import accounts
+from .errors import CaseError
+
+ROLES = ("victim", "respondent", "third_party")
+DATE_ORDERS = ("dmy", "mdy", "ymd")
+
+_KEYS = {
+    "": {"case", "people", "sources", "notice", "trace", "report"},
+    "case": {"id", "title", "timezone", "region", "prepared_for", "prepared_by"},
+    "people": {"id", "role", "name", "accounts", "notes"},
+    "sources": {"path", "format", "owner", "timezone", "date_order", "label"},
+    "notice": {"message", "phrases"},
+    "trace": {"own_domains", "own_hosts"},
+    "report": {"xlsx", "max_pdf_rows"},
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    role: str
+    name: str
+    accounts: tuple[str, ...]          # normalised keys
+    accounts_as_written: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path                         # absolute
+    relpath: str                       # as written in the case file
+    format: str = "auto"
+    owner: str | None = None
+    timezone: str | None = None
+    date_order: str | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    file: Path
+    id: str
+    title: str
+    timezone: str
+    region: str | None
+    people: tuple[Person, ...]
+    sources: tuple[Source, ...]
+    notice_message: str = "auto"
+    notice_phrases: tuple[str, ...] = ()
+    own_domains: tuple[str, ...] = ()
+    own_hosts: tuple[str, ...] = ()
+    prepared_for: str = ""
+    prepared_by: str = ""
+    xlsx: bool = False
+    max_pdf_rows: int = 1000
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def folder(self) -> Path:
+        return self.file.parent
+
+    def person(self, person_id: str) -> Person:
+        return next(p for p in self.people if p.id == person_id)
+
+    def people_with_role(self, role: str) -> tuple[Person, ...]:
+        return tuple(p for p in self.people if p.role == role)
+
+    def account_owner(self) -> dict[str, Person]:
+        """Normalised account key -> the person who holds it."""
+        return {key: p for p in self.people for key in p.accounts}
+
+
+def load(path: str | Path) -> Case:
+    """Read and validate a case file; raise :class:`CaseError` with one line on any problem."""
+    file = Path(path).resolve()
+    if not file.is_file():
+        raise CaseError(f"{path}: no such case file; expected a path to case.toml")
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CaseError(f"{file.name}: not valid TOML ({exc}); fix the syntax") from None
+    return _build(file, raw)
+
+
+def _build(file: Path, raw: dict) -> Case:
+    where = file.name
+    _check_keys(where, "", raw)
+    case = _table(where, raw, "case")
+    _check_keys(where, "case", case)
+    tz = _zone(where, "case.timezone", _required(where, case, "case", "timezone"))
+    region = case.get("region")
+    if region is not None and (not isinstance(region, str) or len(region) != 2):
+        raise CaseError(f"{where}: case.region: expected a two-letter country code such as "
+                        f"'GB'; got {region!r}")
+    region = region.upper() if region else None
+    people = _people(where, raw.get("people", []), region)
+    sources = _sources(file, raw.get("sources", []), {p.id for p in people})
+    notice, trace, report = (raw.get(k, {}) for k in ("notice", "trace", "report"))
+    for name, table in (("notice", notice), ("trace", trace), ("report", report)):
+        _check_keys(where, name, table)
+    return Case(
+        file=file, id=str(_required(where, case, "case", "id")), title=str(case.get("title", "")),
+        timezone=tz, region=region, people=people, sources=sources,
+        notice_message=str(notice.get("message", "auto")),
+        notice_phrases=tuple(_str_list(where, "notice.phrases", notice.get("phrases", []))),
+        own_domains=tuple(_str_list(where, "trace.own_domains", trace.get("own_domains", []))),
+        own_hosts=tuple(_str_list(where, "trace.own_hosts", trace.get("own_hosts", []))),
+        prepared_for=str(case.get("prepared_for", "")), prepared_by=str(case.get("prepared_by", "")),
+        xlsx=bool(report.get("xlsx", False)), max_pdf_rows=int(report.get("max_pdf_rows", 1000)),
+        raw=raw)
+
+
+def _table(where: str, raw: dict, name: str) -> dict:
+    value = raw.get(name)
+    if not isinstance(value, dict):
+        raise CaseError(f"{where}: [{name}]: expected a table; add a [{name}] section")
+    return value
+
+
+def _check_keys(where: str, section: str, table: dict) -> None:
+    unknown = sorted(set(table) - _KEYS[section])
+    if unknown:
+        label = f"[{section}]" if section else "top level"
+        raise CaseError(f"{where}: {label}: unknown key {unknown[0]!r}; expected one of "
+                        f"{', '.join(sorted(_KEYS[section]))}")
+
+
+def _required(where: str, table: dict, section: str, key: str) -> object:
+    if key not in table or table[key] in ("", None):
+        raise CaseError(f"{where}: {section}.{key}: missing; add {key} = ... to [{section}]")
+    return table[key]
+
+
+def _zone(where: str, key: str, name: object) -> str:
+    try:
+        zoneinfo.ZoneInfo(str(name))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise CaseError(f"{where}: {key}: unknown time zone {name!r}; use an IANA name "
+                        "such as 'Europe/London'") from None
+    return str(name)
+
+
+def _str_list(where: str, key: str, value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CaseError(f"{where}: {key}: expected a list of strings; got {value!r}")
+    return value
+
+
+def _people(where: str, items: object, region: str | None) -> tuple[Person, ...]:
+    if not isinstance(items, list):
+        raise CaseError(f"{where}: people: expected [[people]] tables")
+    people, seen_ids, seen_accounts = [], set(), {}
+    for i, item in enumerate(items):
+        key = f"people[{i}]"
+        _check_keys(where, "people", item)
+        pid = str(_required(where, item, key, "id"))
+        if pid in seen_ids:
+            raise CaseError(f"{where}: {key}.id: person id {pid!r} is used twice; "
+                            "give each person a unique id")
+        seen_ids.add(pid)
+        role = item.get("role")
+        if role not in ROLES:
+            raise CaseError(f"{where}: {key}.role: expected one of {', '.join(ROLES)}; "
+                            f"got {role!r}")
+        written = _str_list(where, f"{key}.accounts", item.get("accounts", []))
+        keys = []
+        for acc in written:
+            try:
+                norm = accounts.normalise(acc, region)
+            except CaseError as exc:
+                raise CaseError(f"{where}: {key}.accounts: {exc}") from None
+            if norm in seen_accounts and seen_accounts[norm] != pid:
+                raise CaseError(f"{where}: {key}.accounts: {acc!r} is already listed for "
+                                f"{seen_accounts[norm]!r}; an account belongs to one person")
+            seen_accounts[norm] = pid
+            keys.append(norm)
+        people.append(Person(pid, role, str(item.get("name", pid)), tuple(keys), tuple(written)))
+    return tuple(people)
+
+
+def _sources(file: Path, items: object, person_ids: set[str]) -> tuple[Source, ...]:
+    where = file.name
+    if not isinstance(items, list):
+        raise CaseError(f"{where}: sources: expected [[sources]] tables")
+    out = []
+    for i, item in enumerate(items):
+        key = f"sources[{i}]"
+        _check_keys(where, "sources", item)
+        rel = str(_required(where, item, key, "path"))
+        path = (file.parent / rel).resolve()
+        if not path.exists():
+            raise CaseError(f"{where}: {key}.path: {rel!r} does not exist (looked at {path}); "
+                            "fix the path, relative to the case file")
+        owner = item.get("owner")
+        if owner is not None and owner not in person_ids:
+            raise CaseError(f"{where}: {key}.owner: {owner!r} is not a person id; expected one "
+                            f"of {', '.join(sorted(person_ids)) or '(no people defined)'}")
+        tz = item.get("timezone")
+        if tz is not None:
+            tz = _zone(where, f"{key}.timezone", tz)
+        order = item.get("date_order")
+        if order is not None and order not in DATE_ORDERS:
+            raise CaseError(f"{where}: {key}.date_order: expected one of "
+                            f"{', '.join(DATE_ORDERS)}; got {order!r}")
+        out.append(Source(path, rel, str(item.get("format", "auto")), owner, tz, order,
+                          str(item.get("label", ""))))
+    return tuple(out)

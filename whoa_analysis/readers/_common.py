@@ -1,0 +1,222 @@
+"""What every reader shares: the file head for ``sniff``, provenance, local-time handling.
+
+Readers import this module and ``schema``; they never import each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..errors import DateOrderRequired, InputError, TimezoneRequired
+from ..evidence import sha256_bytes, sha256_file
+
+HEAD_BYTES = 64 * 1024
+MAX_MEMBERS_LISTED = 2000
+
+
+@dataclass(frozen=True)
+class Head:
+    """What ``sniff`` sees: the name, the first 64 KiB, and member names of a zip or folder."""
+
+    path: Path
+    name: str                        # file or folder name, lower-cased
+    data: bytes = b""                # first bytes of a file ('' for a folder)
+    members: tuple[str, ...] = ()    # zip members or folder files, '/'-separated, relative
+    is_dir: bool = False
+    is_zip: bool = False
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8-sig", errors="replace")
+
+
+def open_head(path: Path) -> Head:
+    name = path.name.lower()
+    if path.is_dir():
+        files = sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
+        return Head(path, name, b"", tuple(files[:MAX_MEMBERS_LISTED]), is_dir=True)
+    with open(path, "rb") as fh:
+        data = fh.read(HEAD_BYTES)
+    if data[:4] == b"PK\x03\x04" and zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                members = tuple(zf.namelist()[:MAX_MEMBERS_LISTED])
+        except (zipfile.BadZipFile, OSError, ValueError):
+            members = ()
+        return Head(path, name, data, members, is_zip=True)
+    return Head(path, name, data)
+
+
+@dataclass
+class Source:
+    """Provenance of one file being read; hashes the whole file before any parsing."""
+
+    path: Path
+    format: str
+    sha256: str = ""
+    assumptions: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            self.sha256 = sha256_file(self.path)
+
+    def assume(self, text: str) -> None:
+        """Record an assumption for the import report (once)."""
+        if text not in self.assumptions:
+            self.assumptions.append(text)
+
+    def frame(self, rows: Sequence[Mapping[str, object]] | Mapping[str, Sequence[object]],
+              ) -> pd.DataFrame:
+        """Rows (dicts, or a dict of columns) with provenance added, conformed.
+
+        Each row needs ``locator``; ``record_sha256`` is taken from the row or computed from its
+        ``raw`` bytes (a ``raw`` column is dropped after hashing).
+        """
+        df = pd.DataFrame(rows)
+        if df.empty:
+            out = schema.empty()
+        else:
+            if "record_sha256" not in df:
+                df["record_sha256"] = [sha256_bytes(r) for r in df.pop("raw")]
+            df = df.drop(columns=["raw"], errors="ignore")
+            df["source_path"] = str(self.path)
+            df["source_sha256"] = self.sha256
+            df["source_format"] = self.format
+            df["message_id"] = self.sha256[:12] + ":" + df["locator"].astype(str)
+            out = schema.conform(df)
+        out.attrs["assumptions"] = list(self.assumptions)
+        return out
+
+
+def unparsed(locator: str, raw: bytes, warning: str, **extra: object) -> dict:
+    """A row for a record that could not be read: raw text kept, the reason as a warning."""
+    return {"locator": locator, "raw": raw, "kind": "unparsed", "time_basis": "missing",
+            "body": raw.decode("utf-8", errors="replace"), "warnings": warning, **extra}
+
+
+def require_tz(tz: str | None, fmt: str) -> str:
+    """The declared zone, or an error that says where to declare it."""
+    if not tz:
+        raise TimezoneRequired(
+            f"{fmt}: this format's times carry no time zone; expected the source's zone: "
+            "add timezone = \"Europe/London\" (for example) to its [[sources]] entry or pass "
+            "--tz Europe/London")
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"unknown time zone {tz!r}; use an IANA name such as "
+                         "'Europe/London'") from None
+    return tz
+
+
+AMBIGUOUS = "ambiguous local time (clocks went back): both instants kept"
+NONEXISTENT = "non-existent local time (clocks went forward): both readings kept"
+
+
+def localize(naive: pd.Series, tz: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Naive local times in a declared zone -> (earliest UTC, latest UTC, warning per row).
+
+    Outside DST changes both instants are equal. A time that occurs twice (clocks back) keeps
+    both instants; a time that never occurred (clocks forward) keeps both readings (before and
+    after the change). Either way the row says so.
+    """
+    naive = pd.to_datetime(naive).astype("datetime64[us]")
+    first = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    warn = pd.Series("", index=naive.index, dtype=object)
+    odd = first.isna() & naive.notna()
+    earliest, latest = first.copy(), first.copy()
+    if odd.any():
+        zone = zoneinfo.ZoneInfo(tz)
+        for i in np.flatnonzero(odd.to_numpy()):
+            local = naive.iloc[i].to_pydatetime()
+            a = local.replace(tzinfo=zone, fold=0).astimezone(dt.UTC)
+            b = local.replace(tzinfo=zone, fold=1).astimezone(dt.UTC)
+            idx = naive.index[i]
+            earliest.loc[idx], latest.loc[idx] = min(a, b), max(a, b)
+            warn.loc[idx] = NONEXISTENT if _never_happened(local, zone) else AMBIGUOUS
+    return (earliest.dt.tz_convert("UTC"), latest.dt.tz_convert("UTC"), warn)
+
+
+def _never_happened(local: dt.datetime, zone: zoneinfo.ZoneInfo) -> bool:
+    """True when a wall-clock time fell in a DST gap (it does not survive a round trip)."""
+    there = local.replace(tzinfo=zone).astimezone(dt.UTC).astimezone(zone)
+    return there.replace(tzinfo=None) != local
+
+
+def infer_date_order(first: Iterable[int], second: Iterable[int], fmt: str,
+                     date_order: str | None) -> str:
+    """'dmy' or 'mdy' from the whole file: a field over 12 decides; nothing decides -> ask.
+
+    ``date_order`` given by the user wins; a file that contradicts it (a month over 12) is an
+    error rather than a silent misreading.
+    """
+    firsts, seconds = list(first), list(second)
+    day_first = any(v > 12 for v in firsts)
+    month_first = any(v > 12 for v in seconds)
+    if date_order:
+        if (date_order == "dmy" and month_first) or (date_order == "mdy" and day_first):
+            raise InputError(f"{fmt}: date_order={date_order!r} was given but the file has a "
+                             "date that cannot be read that way; check the setting")
+        return date_order
+    if day_first and month_first:
+        raise InputError(f"{fmt}: dates contradict each other (a value over 12 in both the "
+                         "first and second field); the file mixes layouts: split it or pass "
+                         "--format explicitly")
+    if day_first:
+        return "dmy"
+    if month_first:
+        return "mdy"
+    raise DateOrderRequired(
+        f"{fmt}: no date in the file has a day over 12, so day/month order cannot be told; "
+        "expected date_order = \"dmy\" or \"mdy\" in the [[sources]] entry, or --date-order")
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """UTF-8 (BOM allowed), else cp1252, else latin-1; returns (text, warning or '')."""
+    try:
+        return data.decode("utf-8-sig"), ""
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "not valid UTF-8: decoded as cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "not valid UTF-8 or cp1252: decoded as latin-1"
+
+
+def zip_members(path: Path, *, max_total: int = 2 << 30, max_ratio: int = 200,
+                ) -> Iterable[tuple[zipfile.ZipInfo, zipfile.ZipFile]]:
+    """Yield (info, open zip) for regular members, refusing bombs; names are never paths."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"{path.name}: not a readable zip ({exc})") from None
+    with zf:
+        total = 0
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            total += info.file_size
+            if total > max_total or (info.compress_size and
+                                     info.file_size / info.compress_size > max_ratio
+                                     and info.file_size > 10 << 20):
+                raise InputError(f"{path.name}: member {info.filename!r} would expand to "
+                                 f"{info.file_size} bytes; refusing a possible zip bomb")
+            yield info, zf
+
+
+def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int = 1 << 30) -> bytes:
+    """Read one member with a size cap (the header's size can lie)."""
+    with zf.open(info) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"member {info.filename!r} is larger than {limit} bytes")
+    return data
