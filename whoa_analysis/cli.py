@@ -1,0 +1,149 @@
+"""``whoa``: the command line. Exit 0 on success, 1 on a finding that blocks (evidence changed),
+2 on bad input with a one-line reason. No tracebacks for a user's mistake."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__, case as case_mod, evidence, pipeline, readers
+from .errors import EvidenceError, WhoaError
+from .reports import tables
+
+
+def _progress(desc: str):
+    """A tqdm bar on a terminal, nothing otherwise."""
+    def wrap(items: Iterable) -> Iterable:
+        if not sys.stderr.isatty():
+            return items
+        from tqdm import tqdm
+
+        return tqdm(items, desc=desc, unit="source", leave=False)
+    return wrap
+
+
+def cmd_intake(args: argparse.Namespace) -> int:
+    case = case_mod.load(args.case)
+    from .ingest import check_formats
+
+    check_formats(case)
+    manifest = evidence.intake(case, tool_version=__version__)
+    print(f"hashed {len(manifest['files'])} file(s); manifest: {evidence.manifest_path(case)}; "
+          f"custody log: {evidence.custody_path(case)}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    case = case_mod.load(args.case)
+    findings = [str(f) for f in evidence.verify(case)] + evidence.check_custody(case)
+    for line in findings:
+        print(line)
+    if findings:
+        return 1
+    evidence.append_custody(case, "verify", {"result": "unchanged"})
+    print("verified: every source matches the manifest; the custody log is intact")
+    return 0
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    case = case_mod.load(args.case)
+    table, suggested = pipeline.accounts(case)
+    with pd.option_context("display.max_rows", None, "display.width", 200,
+                           "display.max_colwidth", 60):
+        print(tables.for_viewing(table).to_string(index=False))
+        print()
+        if suggested.empty:
+            print("no suggestions")
+        else:
+            print("suggestions (add an account to the case file to accept one):")
+            print(suggested.to_string(index=False))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    case = case_mod.load(args.case)
+    pipeline.ensure_evidence(case, say=print)
+    prepared = pipeline.prepare(case, workers=args.workers, progress=_progress("reading"))
+    written = pipeline.write_pack(prepared, Path(args.out), say=print)
+    evidence.append_custody(case, "report", {
+        "out": str(Path(args.out).resolve()),
+        "files": {p.name: evidence.sha256_file(p) for p in written if p.is_file()}})
+    for problem in prepared.analysis.notice.problems:
+        print(f"note: {problem}")
+    print(f"wrote {len(written)} file(s) to {args.out}")
+    return 0
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    df = readers.read(args.file, args.format, tz=args.tz, date_order=args.date_order,
+                      region=args.region)
+    out = Path(args.out)
+    if out.suffix == ".parquet":
+        tables.write_parquet(df, out)
+    elif out.suffix == ".csv":
+        tables.write_csv(df, out)
+    else:
+        raise WhoaError(f"--out {out.name}: expected a .csv or .parquet file name")
+    print(f"{len(df)} row(s) ({int((df['kind'] == 'unparsed').sum())} unparsed) -> {out}")
+    return 0
+
+
+def cmd_formats(args: argparse.Namespace) -> int:
+    for row in readers.formats():
+        print(f"{row['format']:<16} {row['platform']:<11} {row['description']}")
+        print(f"{'':<16} {'':<11} recognises: {row['patterns']}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="whoa", description="Evidence workbench for harassment "
+                                "cases: read exports, show contact after a stop request.")
+    p.add_argument("--version", action="version", version=f"whoa {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, func, text in (("intake", cmd_intake, "hash sources, write manifest and log"),
+                             ("verify", cmd_verify, "re-hash sources against the manifest"),
+                             ("accounts", cmd_accounts, "every account seen, and suggestions")):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("case", help="path to case.toml")
+        s.set_defaults(func=func)
+    s = sub.add_parser("report", help="write the evidence pack")
+    s.add_argument("case", help="path to case.toml")
+    s.add_argument("--out", required=True, help="folder for the pack")
+    s.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                   help="processes reading sources in parallel (default: %(default)s)")
+    s.set_defaults(func=cmd_report)
+    s = sub.add_parser("read", help="read one export into a table")
+    s.add_argument("file")
+    s.add_argument("--format", default="auto")
+    s.add_argument("--tz", help="IANA zone of the export's times, where they carry none")
+    s.add_argument("--date-order", choices=case_mod.DATE_ORDERS)
+    s.add_argument("--region", help="default country for phone numbers, e.g. GB")
+    s.add_argument("--out", required=True, help="table.csv or table.parquet")
+    s.set_defaults(func=cmd_read)
+    s = sub.add_parser("formats", help="list the readers")
+    s.set_defaults(func=cmd_formats)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except EvidenceError as exc:
+        print(f"whoa: evidence: {exc}", file=sys.stderr)
+        return 1
+    except WhoaError as exc:
+        print(f"whoa: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("whoa: interrupted", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
