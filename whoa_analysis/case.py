@@ -117,7 +117,8 @@ def _build(file: Path, raw: dict) -> Case:
         notice_phrases=tuple(_str_list(where, "notice.phrases", notice.get("phrases", []))),
         own_domains=tuple(_str_list(where, "trace.own_domains", trace.get("own_domains", []))),
         own_hosts=tuple(_str_list(where, "trace.own_hosts", trace.get("own_hosts", []))),
-        prepared_for=str(case.get("prepared_for", "")), prepared_by=str(case.get("prepared_by", "")),
+        prepared_for=str(case.get("prepared_for", "")),
+        prepared_by=str(case.get("prepared_by", "")),
         xlsx=bool(report.get("xlsx", False)), max_pdf_rows=int(report.get("max_pdf_rows", 1000)),
         raw=raw)
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, case as case_mod, evidence, pipeline, readers
+from . import __version__, evidence, pipeline, readers
+from . import case as case_mod
 from .errors import EvidenceError, WhoaError
 from .reports import tables
 

@@ -63,4 +63,4 @@ def formats() -> list[dict[str, str]]:
              "description": mod.DESCRIPTION} for name, mod in sorted(READERS.items())]
 
 
-__all__ = ["READERS", "Head", "detect", "formats", "get", "read"]
+__all__ = ["READERS", "Head", "InputError", "detect", "formats", "get", "read"]

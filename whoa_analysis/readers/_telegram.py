@@ -70,6 +70,12 @@ class JsonStream:
     def __init__(self, fh: TextIO, chunk: int = 1 << 23, max_record: int = 1 << 26) -> None:
         self.fh, self.chunk, self.max_record = fh, chunk, max_record
         self.buf, self.pos, self.eof = "", 0, False
+        self.base = 0   # characters dropped from the front of ``buf`` so far
+
+    @property
+    def offset(self) -> int:
+        """Characters read and consumed so far (for locators of unreadable text)."""
+        return self.base + self.pos
 
     def _fill(self) -> bool:
         """Read one more chunk (dropping consumed text); False at end of file."""
@@ -79,6 +85,7 @@ class JsonStream:
         if not data:
             self.eof = True
             return False
+        self.base += self.pos
         self.buf = self.buf[self.pos:] + data
         self.pos = 0
         return True
@@ -178,13 +185,13 @@ class JsonStream:
                 yield index, obj, text, ""
                 done = self._after_item("]")
             except Truncated as exc:
-                yield index, None, self._rest(), f"the file ends inside this record ({exc})"
+                yield index, None, self.rest(), f"the file ends inside this record ({exc})"
                 raise
             except Damaged as exc:
                 try:
                     text, done = self._resync()
                 except Truncated:
-                    yield index, None, self._rest(), (
+                    yield index, None, self.rest(), (
                         f"cannot read this record ({exc}) and nothing readable follows it: "
                         "the file is probably cut off")
                     raise
@@ -193,7 +200,7 @@ class JsonStream:
             if done:
                 return
 
-    def _rest(self) -> str:
+    def rest(self) -> str:
         """Everything from here to the end of the file (the text of a cut-off record)."""
         while self._fill():
             pass

@@ -1,0 +1,43 @@
+"""Small builders shared by tests: a case folder in tmp_path with an incident log."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+CASE_HEAD = """\
+[case]
+id = "T-1"
+title = "Test case"
+timezone = "Europe/London"
+region = "GB"
+
+[[people]]
+id = "dana"
+role = "victim"
+name = "Dana"
+accounts = ["email:dana@example.org", "phone:+44 7700 900123"]
+
+[[people]]
+id = "rob"
+role = "respondent"
+name = "Rob"
+accounts = ["email:rob@example.net", "phone:07700 900456"]
+"""
+
+LOG_HEADER = "when,timezone,platform,from,to,kind,description,evidence\n"
+
+
+def make_case(folder: Path, log_rows: str = "", extra: str = "", sources: str | None = None,
+              ) -> Path:
+    """Write case.toml and exports/log.csv under ``folder``; returns the case path."""
+    (folder / "exports").mkdir(parents=True, exist_ok=True)
+    (folder / "exports" / "log.csv").write_text(LOG_HEADER + textwrap.dedent(log_rows),
+                                                encoding="utf-8")
+    if sources is None:
+        sources = ('[[sources]]\npath = "exports/log.csv"\nformat = "incident_log"\n'
+                   'owner = "dana"\ntimezone = "Europe/London"\n')
+    case = folder / "case.toml"
+    case.write_text(CASE_HEAD + "\n" + sources + "\n" + textwrap.dedent(extra),
+                    encoding="utf-8")
+    return case
