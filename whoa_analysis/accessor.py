@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import identities
-from .analysis import contact, contact_rows, duplicates, seen
+from .analysis import conduct, contact, contact_rows, duplicates, seen
 from .case import Case
 
 
@@ -29,8 +29,19 @@ class WhoaAccessor:
     def classify(self) -> pd.DataFrame:
         return contact.classify(self._df)
 
+    def place(self, earliest: pd.Timestamp | None, latest: pd.Timestamp | None = None,
+              notice_id: str | None = None) -> pd.DataFrame:
+        return contact.place(self._df, earliest, latest, notice_id)
+
     def accounts(self) -> pd.DataFrame:
         return seen.accounts_table(self._df)
+
+    def suggestions(self, notice_latest: pd.Timestamp | None = None,
+                    region: str | None = None) -> pd.DataFrame:
+        return seen.suggestions(self._df, notice_latest, region)
+
+    def by_period(self, tz: str, freq: str = "D") -> pd.DataFrame:
+        return conduct.by_period(self._df, tz, freq)
 
     def contacts(self, tz: str) -> pd.DataFrame:
         return contact_rows(self._df, tz)

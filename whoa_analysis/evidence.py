@@ -53,6 +53,23 @@ def source_files(path: Path) -> Iterator[Path]:
             yield Path(root) / name
 
 
+def sha256_tree(path: Path) -> str:
+    """One hash for a folder source: over each file's relative name and SHA-256, sorted.
+
+    Any added, removed, renamed or changed file changes it; links are hashed as links.
+    """
+    digest = hashlib.sha256()
+    for file in source_files(path):
+        rel = file.relative_to(path).as_posix()
+        digest.update(f"{rel}\0{_hash_or_link(file)}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def sha256_path(path: Path) -> str:
+    """SHA-256 of a file, or :func:`sha256_tree` of a folder."""
+    return sha256_tree(path) if path.is_dir() else sha256_file(path)
+
+
 @dataclass(frozen=True)
 class FileRecord:
     path: str        # relative to the case folder, '/'-separated

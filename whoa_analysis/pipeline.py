@@ -5,6 +5,8 @@ Each step is a plain function; the CLI and the notebooks call the same ones.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import shutil
 from collections.abc import Callable, Iterable
@@ -17,7 +19,9 @@ from . import __version__, evidence, identities, ingest
 from .analysis import Analysis, analyse, contact_rows, seen
 from .case import Case
 from .errors import EvidenceError
-from .reports import tables
+from .reports import _content, _mail, tables
+
+PACK_STEPS = ("tables", "figures", "report.html", "report.pdf", "complaints")
 
 Say = Callable[[str], None]
 
@@ -71,13 +75,45 @@ def accounts(case: Case) -> tuple[pd.DataFrame, pd.DataFrame]:
             seen.suggestions(msgs, prepared.analysis.notice.latest, case.region))
 
 
-def write_pack(prepared: Prepared, out: Path, say: Say = print) -> list[Path]:
-    """Write every file of the evidence pack into ``out``; returns what was written."""
+def write_pack(prepared: Prepared, out: Path, say: Say = print, *,
+               generated_at: str | None = None,
+               progress: Callable[[Iterable], Iterable] = lambda it: it) -> list[Path]:
+    """Write every file of the evidence pack into ``out``; returns what was written.
+
+    ``generated_at`` (ISO 8601 UTC) is the report's only varying stamp: pass one to get the same
+    bytes from the same inputs. ``progress`` wraps the steps (a bar on a terminal).
+    """
+    from .reports import complaints, html, pdf  # heavy (fpdf2): only the report needs them
+
     case, result = prepared.case, prepared.analysis
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    msgs = result.messages
+    stamp = generated_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     after = contact_rows(result.tables["respondent_after"], case.timezone)
+    written: list[Path] = []
+    inputs = None
+    for step in progress(PACK_STEPS):
+        if step == "tables":
+            written += _write_tables(prepared, out, after)
+        elif step == "figures":
+            figures = _write_figures(prepared, out / "figures")
+            written += [out / "figures" / f"{name}.png" for name in figures]
+            inputs = _report_inputs(prepared, figures, stamp, after)
+        elif step == "report.html":
+            written.append(html.write(_content.build(inputs), out / "report.html"))
+        elif step == "report.pdf":
+            capped = dataclasses.replace(inputs, max_rows=case.max_pdf_rows)
+            written.append(pdf.write(_content.build(capped), out / "report.pdf", stamp))
+        elif step == "complaints":
+            drafts = complaints.write_all(inputs, _content.report_id(result.summary),
+                                          out / "complaints")
+            written += _drop_stale_drafts(out / "complaints", drafts)
+    return written
+
+
+def _write_tables(prepared: Prepared, out: Path, after: pd.DataFrame) -> list[Path]:
+    case, result = prepared.case, prepared.analysis
+    msgs = result.messages
+    written = []
     for name, writer, data in (
         ("messages.parquet", tables.write_parquet, msgs),
         ("messages.csv", tables.write_csv, msgs),
@@ -96,4 +132,44 @@ def write_pack(prepared: Prepared, out: Path, say: Say = print) -> list[Path]:
     summary_path.write_text(json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n",
                             encoding="utf-8")
     written.append(summary_path)
+    return written
+
+
+def _write_figures(prepared: Prepared, folder: Path) -> dict[str, bytes]:
+    """The four charts as PNG bytes, also saved under ``figures/``."""
+    from . import charts  # matplotlib: only the report needs it
+    case, result = prepared.case, prepared.analysis
+    tz, at = case.timezone, result.notice.earliest
+    after = result.tables["respondent_after"]
+    made = {"daily": charts.daily(result.messages, tz=tz, notice_at=at),
+            "lanes": charts.lanes(result.messages, tz=tz, notice_at=at),
+            "heatmap": charts.heatmap(after, tz=tz,
+                                      title="Respondent contact after the stop request"),
+            "cumulative": charts.cumulative(after, tz=tz, notice_at=at)}
+    folder.mkdir(parents=True, exist_ok=True)
+    pngs = {}
+    for name, fig in made.items():
+        pngs[name] = charts.png_bytes(fig)
+        (folder / f"{name}.png").write_bytes(pngs[name])
+    return pngs
+
+
+def _report_inputs(prepared: Prepared, figures: dict[str, bytes], stamp: str,
+                   after: pd.DataFrame) -> _content.Inputs:
+    case, result = prepared.case, prepared.analysis
+    return _content.Inputs(
+        case=case, analysis=result, import_report=prepared.import_report,
+        manifest=evidence.load_manifest(case), custody=evidence.read_custody(case),
+        figures=figures, traces=_mail.traces(result, case.own_domains, case.own_hosts),
+        generated_at=stamp, tool_version=__version__,
+        neutralised=_content.count_neutralised([result.messages, after]))
+
+
+def _drop_stale_drafts(folder: Path, written: list[Path]) -> list[Path]:
+    """Remove drafts an earlier run left that this run did not write (a stale destination)."""
+    keep = {p.name for p in written}
+    for old in folder.glob("*.txt"):
+        if old.name not in keep and old.name.startswith(("police", "platform-", "mail-abuse-",
+                                                         "phone-")):
+            old.unlink()
     return written

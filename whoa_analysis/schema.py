@@ -102,7 +102,7 @@ def _column(src: pd.DataFrame, name: str, dtype: object) -> pd.Series:
 
 
 def _categorical(values: pd.Series, name: str, dtype: pd.CategoricalDtype) -> pd.Series:
-    unknown = set(values.dropna().astype(str)) - set(dtype.categories)
+    unknown = set(map(str, values.dropna().unique())) - set(dtype.categories)
     if unknown:
         raise InputError(
             f"column {name!r}: expected one of {', '.join(dtype.categories)}; "

@@ -13,9 +13,20 @@ import pandas as pd
 from . import conduct, contact, duplicates, notice, seen, summary
 from .notice import Notice
 
+#: contacts_after_notice.csv: one row per contact (issue 5 lists the columns).
 CONTACT_COLUMNS = ("sent_at_utc", "sent_at_local", "platform", "from_account", "from_name",
-                   "from_person", "to", "conversation", "kind", "excerpt", "source_path",
-                   "locator", "record_sha256", "message_id", "copies", "warnings")
+                   "from_person", "to", "to_accounts", "conversation", "kind", "excerpt",
+                   "source_path", "source_sha256", "locator", "record_sha256", "message_id",
+                   "copies", "warnings")
+EXCERPT_CHARS = 200
+
+#: table name -> (direction, period) of the counted rows it holds.
+TABLES = {"respondent_after": ("respondent_to_victim", "after"),
+          "respondent_before": ("respondent_to_victim", "before"),
+          "victim_after": ("victim_to_respondent", "after"),
+          "third_party_after": ("third_party_to_victim", "after"),
+          "group_after": ("respondent_group", "after"),
+          "unattributed_after": ("unattributed_to_victim", "after")}
 
 
 @dataclass(frozen=True)
@@ -32,51 +43,55 @@ def analyse(resolved: pd.DataFrame, *, tz: str, case_id: str, tool_version: str,
             sources: list[dict] | None = None) -> Analysis:
     """Everything the report says, from messages already run through ``identities.resolve``."""
     df = contact.classify(duplicates.mark(resolved))
-    found = notice.find(duplicates.unique(df), pinned=pinned, phrases=phrases)
-    df = contact.place(df, found.earliest, found.latest)
-    counted = duplicates.unique(df)
-    tables = _tables(counted, tz)
-    after = tables["respondent_after"]
-    behaviour = conduct.days_and_gaps(after, tz)
-    behaviour["new_accounts_after"] = conduct.new_after(
-        counted, pd.concat([after, tables["unattributed_after"]]), found.latest, "sender")
-    behaviour["new_channels_after"] = conduct.new_after(counted, after, found.latest, "platform")
+    found = notice.find(df, pinned=pinned, phrases=phrases)
+    df = contact.place(df, found.earliest, found.latest, found.message_id)
+    tables = _tables(df, tz)
+    behaviour = course_of_conduct(df, tables, tz)
     result = summary.summarize(df, found, case_id=case_id, tool_version=tool_version,
-                               sources=sources or [])
+                               sources=sources or [], tz=tz)
     result["course_of_conduct"] = behaviour
     return Analysis(df, found, result, tables, behaviour)
 
 
-def _tables(counted: pd.DataFrame, tz: str) -> dict[str, pd.DataFrame]:
-    names = {"respondent_after": ("respondent_to_victim", "after"),
-             "respondent_before": ("respondent_to_victim", "before"),
-             "victim_after": ("victim_to_respondent", "after"),
-             "third_party_after": ("third_party_to_victim", "after"),
-             "group_after": ("respondent_group", "after"),
-             "unattributed_after": ("unattributed_to_victim", "after")}
-    tables = {name: summary.contacts(counted, d, p) for name, (d, p) in names.items()}
-    tables["undetermined"] = counted[counted["is_contact"] & (counted["direction"] != "other")
-                                     & (counted["period"] == "undetermined")]
+def _tables(df: pd.DataFrame, tz: str) -> dict[str, pd.DataFrame]:
+    tables = {name: summary.contacts(df, d, p) for name, (d, p) in TABLES.items()}
+    tables["undetermined"] = summary.undetermined(df)
     tables["respondent_by_day"] = conduct.by_period(tables["respondent_after"], tz, "D")
     tables["respondent_by_week"] = conduct.by_period(tables["respondent_after"], tz, "W")
     return tables
 
 
-def contact_rows(rows: pd.DataFrame, tz: str, excerpt: int = 200) -> pd.DataFrame:
-    """One row per contact as ``contacts_after_notice.csv`` lays it out."""
-    text = rows["body"].where(rows["body"] != "", rows["subject"]).fillna("")
+def course_of_conduct(df: pd.DataFrame, tables: dict[str, pd.DataFrame], tz: str) -> dict:
+    """Days, quiet spells, counts by local day and week, and what is new after the request."""
+    after = tables["respondent_after"]
+    out = conduct.days_and_gaps(after, tz)
+    out["by_day"] = conduct.totals(tables["respondent_by_day"])
+    out["by_week"] = conduct.totals(tables["respondent_by_week"])
+    writers = pd.concat([after, tables["unattributed_after"]])
+    out["new_accounts_after"] = conduct.new_after(summary.counted(df), writers, "sender")
+    out["new_channels_after"] = conduct.new_after(summary.counted(df), after, "platform")
+    return out
+
+
+def contact_rows(rows: pd.DataFrame, tz: str, excerpt: int = EXCERPT_CHARS) -> pd.DataFrame:
+    """One row per contact as ``contacts_after_notice.csv`` lays it out (text cut, not changed)."""
+    body = rows["body"].fillna("")
+    text = body.where(body != "", rows["subject"].fillna(""))
+    copies = rows.get("copies", "")
     return pd.DataFrame({
         "sent_at_utc": rows["sent_at"].map(summary.iso),
-        "sent_at_local": rows["sent_at"].dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "sent_at_local": rows["sent_at"].map(lambda t: summary.local(t, tz)),
         "platform": rows["platform"].astype(str),
         "from_account": rows["sender"], "from_name": rows["sender_display"],
         "from_person": rows["sender_person"], "to": rows["recipient_persons"],
+        "to_accounts": rows["recipients"],
         "conversation": rows["conversation"], "kind": rows["kind"].astype(str),
         "excerpt": text.str.slice(0, excerpt), "source_path": rows["source_path"],
-        "locator": rows["locator"], "record_sha256": rows["record_sha256"],
-        "message_id": rows["message_id"], "copies": rows["copies"],
-        "warnings": rows["warnings"],
+        "source_sha256": rows["source_sha256"], "locator": rows["locator"],
+        "record_sha256": rows["record_sha256"], "message_id": rows["message_id"],
+        "copies": copies, "warnings": rows["warnings"],
     }, columns=list(CONTACT_COLUMNS)).reset_index(drop=True)
 
 
-__all__ = ["Analysis", "analyse", "contact_rows", "seen"]
+__all__ = ["CONTACT_COLUMNS", "Analysis", "analyse", "contact_rows", "course_of_conduct",
+           "seen"]

@@ -1,48 +1,84 @@
 """Course of conduct: contact counted by day and week, separate days, gaps, new accounts.
 
 Courts look at a pattern, not a single count: how many separate days, how long the quiet spells
-were, and whether new accounts or channels appeared after the request.
+were, and whether new accounts or channels appeared after the request. Days and weeks are those
+of the case's zone (a message at 00:30 London time belongs to that London day), weeks start on
+Monday.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+PERIOD_COLUMNS = ["period", "platform", "count"]
+
+
+def local_days(rows: pd.DataFrame, tz: str) -> pd.Series:
+    """Each row's calendar day in ``tz`` as a naive midnight (wall clock, zone dropped first,
+    so zones whose midnight does not exist on a DST day still have that day)."""
+    return rows["sent_at"].dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+
 
 def by_period(rows: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataFrame:
     """Counts per local day (``D``) or week starting Monday (``W``), by platform."""
     if rows.empty:
-        return pd.DataFrame(columns=["period", "platform", "count"])
-    local = rows["sent_at"].dt.tz_convert(tz)
-    start = local.dt.normalize().dt.tz_localize(None)
+        return pd.DataFrame(columns=PERIOD_COLUMNS)
+    start = local_days(rows, tz)
     if freq == "W":
-        start = start - pd.to_timedelta(start.dt.weekday, unit="D")
-    out = (rows.assign(period=start.dt.strftime("%Y-%m-%d"))
-           .groupby(["period", "platform"], observed=True).size().reset_index(name="count"))
-    return out.sort_values(["period", "platform"]).reset_index(drop=True)
+        start = start - pd.to_timedelta(start.dt.day_of_week, unit="D")
+    out = (pd.DataFrame({"period": start.dt.strftime("%Y-%m-%d"),
+                         "platform": rows["platform"].astype(str)})
+           .groupby(["period", "platform"]).size().reset_index(name="count"))
+    return out.sort_values(["period", "platform"]).reset_index(drop=True)[PERIOD_COLUMNS]
+
+
+def totals(table: pd.DataFrame) -> dict[str, int]:
+    """period -> count over platforms, from a :func:`by_period` table (JSON-ready)."""
+    sums = table.groupby("period")["count"].sum() if len(table) else {}
+    return {str(k): int(v) for k, v in sorted(dict(sums).items())}
 
 
 def days_and_gaps(rows: pd.DataFrame, tz: str) -> dict:
-    """Separate local days with contact and the gaps (in days) between consecutive ones."""
+    """Separate local days with contact, and the quiet spells between them.
+
+    ``gaps_days`` lists, in order, the number of whole local days without contact between two
+    days with contact (consecutive days make no gap); ``longest_gap_days`` is 0 when contact was
+    daily and None when there was at most one day of contact.
+    """
     if rows.empty:
-        return {"days_with_contact": 0, "gaps_days": [], "longest_gap_days": None}
-    days = sorted(set(rows["sent_at"].dt.tz_convert(tz).dt.date))
-    gaps = [(b - a).days for a, b in zip(days, days[1:])]
-    return {"days_with_contact": len(days), "gaps_days": gaps,
-            "longest_gap_days": max(gaps) if gaps else None,
-            "first_day": days[0].isoformat(), "last_day": days[-1].isoformat()}
+        return {"days_with_contact": 0, "first_day": None, "last_day": None, "gaps_days": [],
+                "longest_gap_days": None}
+    days = sorted(set(local_days(rows, tz).dt.date))
+    quiet = [(b - a).days - 1 for a, b in zip(days, days[1:])]
+    return {"days_with_contact": len(days), "first_day": days[0].isoformat(),
+            "last_day": days[-1].isoformat(), "gaps_days": [q for q in quiet if q > 0],
+            "longest_gap_days": max(quiet) if quiet else None}
 
 
-def new_after(messages: pd.DataFrame, rows: pd.DataFrame, notice_latest: pd.Timestamp,
-              column: str) -> list[str]:
-    """Values of ``column`` (sender or platform) in ``rows`` never seen before the request."""
-    if notice_latest is None or rows.empty:
+def new_after(messages: pd.DataFrame, rows: pd.DataFrame, column: str) -> list[str]:
+    """Values of ``column`` in ``rows`` (contact after the request) never seen before it.
+
+    An account is new when it appears in no row that is not clearly after the request (as sender
+    or recipient); a channel (platform) is new when the person (or, unattributed, the account)
+    never used it in such a row. Rows of unknown time count as possibly earlier.
+    """
+    if rows.empty:
         return []
-    senders = set(rows["sender"])
-    earlier = messages[(messages["sender"].isin(senders))
-                       & (messages["sent_at_latest"] <= notice_latest)]
-    if column == "platform":
-        seen = set(earlier["platform"].astype(str))
-    else:
-        seen = set(earlier[column])
-    return sorted(set(rows[column].astype(str)) - seen)
+    earlier = messages[messages["period"] != "after"]
+    if column == "sender":
+        seen = set(earlier["sender"].fillna("")) | _recipient_keys(earlier)
+        return sorted(set(rows["sender"].fillna("")) - seen - {""})
+    who = _who(earlier) + "\x1f" + earlier["platform"].astype(str)
+    used = set(who)
+    after = pd.DataFrame({"who": _who(rows), "platform": rows["platform"].astype(str)})
+    fresh = after[~(after["who"] + "\x1f" + after["platform"]).isin(used)]
+    return sorted(set(fresh["platform"]))
+
+
+def _who(rows: pd.DataFrame) -> pd.Series:
+    person = rows["sender_person"].fillna("").astype(str)
+    return person.where(person != "", "account:" + rows["sender"].fillna("").astype(str))
+
+
+def _recipient_keys(rows: pd.DataFrame) -> set[str]:
+    return {k for r in rows["recipients"].fillna("") for k in str(r).split(";") if k}

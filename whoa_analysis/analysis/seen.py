@@ -1,6 +1,8 @@
 """Every account seen in the sources, with counts, and suggestions for the volunteer.
 
-Suggestions are never applied: the volunteer adds an account to the case file to accept one.
+An account is seen when it sends a message or is named among a message's recipients; copies of
+one message in two exports count once. Suggestions are never applied: the volunteer adds an
+account to the case file to accept one, and until then the account stays unattributed.
 """
 
 from __future__ import annotations
@@ -9,58 +11,118 @@ import pandas as pd
 
 from ..accounts import key_for
 
+ACCOUNT_COLUMNS = ["account", "shown_as", "person", "role", "messages", "received",
+                   "first_seen", "last_seen", "platforms"]
+SUGGESTION_COLUMNS = ["account", "suggested_person", "reason"]
+#: Fewer digits than this is a short code or a handle with a number, not a phone number.
+MIN_PHONE_DIGITS = 7
+
+
+def _counted(messages: pd.DataFrame) -> pd.DataFrame:
+    if "duplicate_of" not in messages:
+        return messages
+    return messages[messages["duplicate_of"].fillna("") == ""]
+
+
+def _text(rows: pd.DataFrame, column: str) -> pd.Series:
+    if column not in rows:
+        return pd.Series("", index=rows.index, dtype=object)
+    return rows[column].astype(object).where(rows[column].notna(), "").astype(str)
+
+
+def appearances(messages: pd.DataFrame) -> pd.DataFrame:
+    """One row per (message, account) appearance: as ``sender`` or as a ``recipient``."""
+    rows = _counted(messages)
+    common = {"sent_at": rows["sent_at"], "platform": rows["platform"].astype(str)}
+    sent = pd.DataFrame({"account": _text(rows, "sender"), "as": "sender",
+                         "shown_as": _text(rows, "sender_display"),
+                         "person": _text(rows, "sender_person"),
+                         "role": _text(rows, "sender_role"), **common})
+    got = pd.DataFrame({"account": _split(rows, "recipients"), "as": "recipient",
+                        "shown_as": "", "person": _split(rows, "recipient_account_persons"),
+                        "role": _split(rows, "recipient_account_roles"), **common})
+    got = got.explode(["account", "person", "role"]) if len(got) else got
+    both = pd.concat([sent, got], ignore_index=True)
+    for col in ("account", "person", "role"):
+        both[col] = both[col].fillna("").astype(str).str.strip()
+    return both[both["account"] != ""]
+
+
+def _split(rows: pd.DataFrame, column: str) -> pd.Series:
+    """``;``-joined values as lists, as long as the ``recipients`` list of the same row."""
+    sizes = _text(rows, "recipients").map(lambda r: len([k for k in r.split(";") if k.strip()]))
+    values = _text(rows, column).map(lambda v: v.split(";") if v else [])
+    if column == "recipients":
+        values = values.map(lambda ks: [k for k in ks if k.strip()])
+    return pd.Series([(v + [""] * n)[:n] or [""] for v, n in zip(values, sizes)],
+                     index=rows.index, dtype=object)
+
 
 def accounts_table(messages: pd.DataFrame) -> pd.DataFrame:
-    """One row per sender account: shown as, person, messages, first/last seen, platforms."""
-    rows = messages[messages["sender"].fillna("") != ""]
-    if rows.empty:
-        return pd.DataFrame(columns=["account", "shown_as", "person", "role", "messages",
-                                     "first_seen", "last_seen", "platforms"])
-    grouped = rows.groupby("sender", sort=True)
+    """One row per account: shown as, person and role, messages sent and received, first and
+    last seen, platforms."""
+    seen = appearances(messages)
+    if seen.empty:
+        return pd.DataFrame(columns=ACCOUNT_COLUMNS)
+    grouped = seen.groupby("account", sort=True)
+    sender = seen[seen["as"] == "sender"].groupby("account")
     table = pd.DataFrame({
-        "shown_as": grouped["sender_display"].agg(lambda s: "; ".join(sorted(set(s) - {""}))),
-        "person": grouped["sender_person"].first(),
-        "role": grouped["sender_role"].first(),
-        "messages": grouped.size(),
+        "shown_as": sender["shown_as"].agg(lambda s: "; ".join(sorted(set(s) - {""}))),
+        "person": grouped["person"].agg(_one),
+        "role": grouped["role"].agg(_one),
+        "messages": sender.size(),
+        "received": seen[seen["as"] == "recipient"].groupby("account").size(),
         "first_seen": grouped["sent_at"].min(),
         "last_seen": grouped["sent_at"].max(),
-        "platforms": grouped["platform"].agg(lambda s: ", ".join(sorted(set(map(str, s))))),
-    })
-    return table.reset_index(names="account")
+        "platforms": grouped["platform"].agg(lambda s: ", ".join(sorted(set(s)))),
+    }, index=pd.Index(sorted(grouped.groups), name="account"))
+    for col in ("messages", "received"):
+        table[col] = table[col].fillna(0).astype(int)
+    for col in ("shown_as", "person", "role"):
+        table[col] = table[col].fillna("").astype(str)
+    return table.reset_index()[ACCOUNT_COLUMNS]
+
+
+def _one(values: pd.Series) -> str:
+    """The person (or role) an account resolved to; every distinct one when rows disagree."""
+    return "; ".join(sorted(set(values) - {""}))
 
 
 def suggestions(messages: pd.DataFrame, notice_latest: pd.Timestamp | None,
                 region: str | None = None) -> pd.DataFrame:
-    """Unclaimed accounts that look like someone's: same display name or number elsewhere, or
-    new after the request and writing to the victim."""
+    """Unclaimed accounts that look like someone's: the same display name or phone number as a
+    claimed account, or first seen after the request and writing to the victim."""
     table = accounts_table(messages)
-    claimed = table[table["person"].fillna("") != ""]
-    out = []
-    for _, acc in table[table["person"].fillna("") == ""].iterrows():
+    claimed = table[table["person"] != ""]
+    out: list[dict] = []
+    for _, acc in table[table["person"] == ""].iterrows():
         out += _same_name(acc, claimed) + _same_number(acc, claimed, region)
         out += _new_after(acc, messages, notice_latest)
-    return pd.DataFrame(out, columns=["account", "suggested_person", "reason"])
+    return pd.DataFrame(out, columns=SUGGESTION_COLUMNS)
+
+
+def _names(shown_as: str) -> set[str]:
+    return {n.strip().casefold() for n in shown_as.split(";") if n.strip()}
 
 
 def _same_name(acc: pd.Series, claimed: pd.DataFrame) -> list[dict]:
-    names = {n.strip().casefold() for n in str(acc["shown_as"]).split(";") if n.strip()}
-    out = []
+    names = _names(acc["shown_as"])
+    hits: dict[str, list[str]] = {}
     for _, other in claimed.iterrows():
-        theirs = {n.strip().casefold() for n in str(other["shown_as"]).split(";") if n.strip()}
-        if names & theirs:
-            out.append({"account": acc["account"], "suggested_person": other["person"],
-                        "reason": f"same display name as {other['account']} "
-                                  f"({', '.join(sorted(names & theirs))})"})
-    return out
+        if names & _names(other["shown_as"]):
+            hits.setdefault(other["person"], []).append(other["account"])
+    return [{"account": acc["account"], "suggested_person": person,
+             "reason": f"same display name as {', '.join(accounts)}"}
+            for person, accounts in sorted(hits.items())]
 
 
 def _same_number(acc: pd.Series, claimed: pd.DataFrame, region: str | None) -> list[dict]:
-    ident = str(acc["account"]).partition(":")[2]
-    digits = sum(c.isdigit() for c in ident)
-    if digits < 7 or str(acc["account"]).startswith("phone:"):
-        return []
-    as_phone = key_for("phone", ident, region)
-    hits = claimed[claimed["account"] == as_phone]
+    platform, _, ident = str(acc["account"]).partition(":")
+    shown = [ident, *acc["shown_as"].split(";")]
+    numbers = {key_for("phone", s, region) for s in shown
+               if sum(c.isdigit() for c in s) >= MIN_PHONE_DIGITS}
+    numbers.discard(str(acc["account"]))
+    hits = claimed[claimed["account"].isin(numbers)]
     return [{"account": acc["account"], "suggested_person": h["person"],
              "reason": f"same phone number as {h['account']}"} for _, h in hits.iterrows()]
 
@@ -71,8 +133,9 @@ def _new_after(acc: pd.Series, messages: pd.DataFrame,
         return []
     if "direction" not in messages:
         return []
-    wrote = messages[(messages["sender"] == acc["account"])
-                     & (messages["direction"] == "unattributed_to_victim")]
+    rows = _counted(messages)
+    wrote = rows[(rows["sender"] == acc["account"])
+                 & (rows["direction"] == "unattributed_to_victim")]
     if wrote.empty:
         return []
     return [{"account": acc["account"], "suggested_person": "",

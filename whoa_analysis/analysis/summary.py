@@ -1,10 +1,18 @@
-"""The counts of ``summary.json`` (DESIGN 4.4) and the tables behind them."""
+"""The counts of ``summary.json`` (DESIGN 4.4) and the tables behind them.
+
+Every count is over the counted rows (copies of a message in another export count once) and
+every value is a plain JSON type: ints, strings, None, lists and dicts; times ISO 8601 UTC ``Z``.
+Beside DESIGN 4.4's keys the summary has ``notice_problems`` (why no request could be used),
+``undetermined_reasons`` (reason -> rows) and ``course_of_conduct`` (added by ``analyse``).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from .notice import Notice
+
+UNKNOWN_ACCOUNT = "(no account in the export)"
 
 
 def iso(ts: pd.Timestamp | None) -> str | None:
@@ -16,73 +24,105 @@ def iso(ts: pd.Timestamp | None) -> str | None:
     return text + (f".{ts.microsecond:06d}Z" if ts.microsecond else "Z")
 
 
+def local(ts: pd.Timestamp | None, tz: str) -> str | None:
+    """The instant as a wall-clock time in ``tz``, with the zone's abbreviation (GMT, BST)."""
+    if ts is None or pd.isna(ts):
+        return None
+    return pd.Timestamp(ts).tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def counted(messages: pd.DataFrame) -> pd.DataFrame:
+    return messages[messages["duplicate_of"] == ""]
+
+
 def _counts(series: pd.Series) -> dict[str, int]:
     counts = series.astype(str).value_counts()
-    return {k: int(v) for k, v in sorted(counts.items())}
+    return {str(k): int(v) for k, v in sorted(counts.items())}
 
 
 def contacts(messages: pd.DataFrame, direction: str, period: str) -> pd.DataFrame:
-    rows = messages[(messages["direction"] == direction) & (messages["period"] == period)]
+    """Counted rows of one direction and period, in time order."""
+    rows = counted(messages)
+    rows = rows[(rows["direction"] == direction) & (rows["period"] == period)]
     return rows.sort_values(["sent_at", "message_id"])
+
+
+def undetermined(messages: pd.DataFrame) -> pd.DataFrame:
+    """Counted contacts of any direction that matters which could not be placed."""
+    rows = counted(messages)
+    rows = rows[rows["is_contact"] & (rows["direction"] != "other")
+                & (rows["period"] == "undetermined")]
+    return rows.sort_values(["sent_at", "message_id"], na_position="last")
+
+
+def _accounts(rows: pd.DataFrame) -> pd.Series:
+    return rows["sender"].fillna("").where(rows["sender"].fillna("") != "", UNKNOWN_ACCOUNT)
 
 
 def _block(rows: pd.DataFrame, *, accounts: bool = True, platforms: bool = True,
            span: bool = False) -> dict:
-    out: dict = {"total": len(rows)}
+    out: dict = {"total": int(len(rows))}
     if platforms:
         out["by_platform"] = _counts(rows["platform"])
     if accounts:
-        out["by_account"] = _counts(rows["sender"].where(rows["sender"] != "", "(unknown)"))
+        out["by_account"] = _counts(_accounts(rows))
     if span:
         out["first_at"] = iso(rows["sent_at"].min()) if len(rows) else None
         out["last_at"] = iso(rows["sent_at"].max()) if len(rows) else None
     return out
 
 
-def notice_block(notice: Notice) -> dict | None:
+def _text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def notice_block(notice: Notice, tz: str) -> dict | None:
+    """The request: text, channel, time in UTC and in the case zone, source, hash, repeats."""
     if not notice.found:
         return None
     row = notice.row
-    return {"message_id": row["message_id"], "sent_at": iso(row["sent_at"]),
-            "platform": str(row["platform"]), "sender": row["sender"],
-            "text": row["body"] if row["body"] else row["subject"],
-            "subject": row["subject"], "source_path": row["source_path"],
-            "record_sha256": row["record_sha256"], "how_found": notice.how_found,
-            "received": notice.received,
-            "repeats": [r["message_id"] for _, r in notice.repeats.iterrows()]}
+    body = _text(row["body"])
+    return {"message_id": _text(row["message_id"]), "sent_at": iso(notice.earliest),
+            "sent_at_latest": iso(notice.latest), "sent_at_local": local(notice.earliest, tz),
+            "platform": _text(row["platform"]), "sender": _text(row["sender"]),
+            "sender_person": _text(row.get("sender_person")),
+            "recipients": _text(row["recipients"]), "conversation": _text(row["conversation"]),
+            "text": body if body else _text(row["subject"]), "subject": _text(row["subject"]),
+            "source_path": _text(row["source_path"]), "locator": _text(row["locator"]),
+            "record_sha256": _text(row["record_sha256"]), "copies": _text(row.get("copies")),
+            "how_found": notice.how_found, "received": notice.received,
+            "repeats": [_text(m) for m in notice.repeats["message_id"]]}
 
 
 def unattributed(messages: pd.DataFrame) -> list[dict]:
     rows = contacts(messages, "unattributed_to_victim", "after")
-    counts = rows["sender"].value_counts()
-    return [{"account": k, "total": int(v)}
+    counts = rows["sender"].astype(str).value_counts()
+    return [{"account": str(k), "total": int(v)}
             for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def summarize(messages: pd.DataFrame, notice: Notice, *, case_id: str, tool_version: str,
-              sources: list[dict]) -> dict:
-    """The summary as DESIGN 4.4 lays it out, over the de-duplicated messages."""
-    counted = messages[messages["duplicate_of"] == ""]
-    contact = counted[counted["is_contact"]]
-    undetermined = contact[(contact["period"] == "undetermined")
-                           & (contact["direction"] != "other")]
+              sources: list[dict], tz: str = "UTC") -> dict:
+    """The summary as DESIGN 4.4 lays it out, from classified, placed, duplicate-marked rows."""
+    unplaced = undetermined(messages)
     return {
-        "case_id": case_id, "tool_version": tool_version,
-        "messages_total": int(len(counted)),
+        "case_id": str(case_id), "tool_version": str(tool_version),
+        "messages_total": int(len(counted(messages))),
         "duplicates_merged": int((messages["duplicate_of"] != "").sum()),
-        "notice": notice_block(notice),
-        "notice_problems": list(notice.problems),
+        "notice": notice_block(notice, tz),
+        "notice_problems": [str(p) for p in notice.problems],
         "respondent_contacts_after_notice": _block(
-            contacts(counted, "respondent_to_victim", "after"), span=True),
+            contacts(messages, "respondent_to_victim", "after"), span=True),
         "respondent_contacts_before_notice": _block(
-            contacts(counted, "respondent_to_victim", "before")),
+            contacts(messages, "respondent_to_victim", "before")),
         "respondent_group_messages_after_notice": int(len(
-            contacts(counted, "respondent_group", "after"))),
+            contacts(messages, "respondent_group", "after"))),
         "victim_contacts_after_notice": _block(
-            contacts(counted, "victim_to_respondent", "after"), accounts=False),
+            contacts(messages, "victim_to_respondent", "after"), accounts=False),
         "third_party_contacts_after_notice": _block(
-            contacts(counted, "third_party_to_victim", "after"), platforms=False),
-        "unattributed_accounts_after_notice": unattributed(counted),
-        "undetermined": int(len(undetermined)),
-        "sources": sources,
+            contacts(messages, "third_party_to_victim", "after"), platforms=False),
+        "unattributed_accounts_after_notice": unattributed(messages),
+        "undetermined": int(len(unplaced)),
+        "undetermined_reasons": _counts(unplaced["undetermined_reason"]),
+        "sources": list(sources),
     }

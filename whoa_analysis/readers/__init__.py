@@ -15,12 +15,48 @@ from types import ModuleType
 import pandas as pd
 
 from ..errors import FormatError, InputError
-from . import incident_log
+from . import (
+    discord_dce,
+    discord_package,
+    eml,
+    google_chat,
+    imessage,
+    incident_log,
+    irc,
+    maildir,
+    mbox,
+    meta_json,
+    msg,
+    pidgin,
+    signal,
+    slack,
+    telegram_html,
+    telegram_json,
+    twitter_dm,
+    web_capture,
+)
 from ._common import Head, open_head
 
 #: name -> module. A new format adds one line here.
 READERS: dict[str, ModuleType] = {
     incident_log.FORMAT: incident_log,
+    mbox.FORMAT: mbox,
+    eml.FORMAT: eml,
+    maildir.FORMAT: maildir,
+    msg.FORMAT: msg,
+    discord_dce.FORMAT: discord_dce,
+    discord_package.FORMAT: discord_package,
+    slack.FORMAT: slack,
+    twitter_dm.FORMAT: twitter_dm,
+    telegram_json.FORMAT: telegram_json,
+    telegram_html.FORMAT: telegram_html,
+    signal.FORMAT: signal,
+    imessage.FORMAT: imessage,
+    meta_json.FORMAT: meta_json,
+    irc.FORMAT: irc,
+    pidgin.FORMAT: pidgin,
+    google_chat.FORMAT: google_chat,
+    web_capture.FORMAT: web_capture,
 }
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .. import schema
 from ..errors import DateOrderRequired, InputError, TimezoneRequired
-from ..evidence import sha256_bytes, sha256_file
+from ..evidence import sha256_bytes, sha256_path
 
 HEAD_BYTES = 64 * 1024
 MAX_MEMBERS_LISTED = 2000
@@ -58,7 +58,7 @@ def open_head(path: Path) -> Head:
 
 @dataclass
 class Source:
-    """Provenance of one file being read; hashes the whole file before any parsing."""
+    """Provenance of one file (or folder) being read; hashes it whole before any parsing."""
 
     path: Path
     format: str
@@ -67,7 +67,7 @@ class Source:
 
     def __post_init__(self) -> None:
         if not self.sha256:
-            self.sha256 = sha256_file(self.path)
+            self.sha256 = sha256_path(self.path)
 
     def assume(self, text: str) -> None:
         """Record an assumption for the import report (once)."""

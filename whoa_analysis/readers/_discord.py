@@ -16,12 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..evidence import sha256_file, source_files
-from ._common import decode_text
+from ._common import decode_text, unparsed
 
 _WS = re.compile(r"[ \t\n\r]*")
 _STRUCT = re.compile(r'["{}\[\]]')
@@ -142,6 +142,64 @@ def members(text: str, pos: int) -> Iterator[tuple[str, int, int]]:
             return
 
 
+def walk_array(text: str, pos: int, each: Callable[[int, int], int]) -> int:
+    """Call ``each(index, start) -> end`` for every value of the array at ``pos``.
+
+    Unlike :func:`items`, a value is walked by ``each`` (which may descend into it and emit
+    records as it goes) rather than skipped first, so a nested record stream that breaks off
+    keeps what came before the break. Returns the index past the array.
+    """
+    pos = ws(text, pos)
+    if not text.startswith("[", pos):
+        raise Broken(pos, "expected an array")
+    pos = ws(text, pos + 1)
+    if text.startswith("]", pos):
+        return pos + 1
+    n = 0
+    while True:
+        end = each(n, ws(text, pos))
+        n += 1
+        pos, done = _after(text, end, "]")
+        if done:
+            return pos
+
+
+def walk_object(text: str, pos: int, walkers: Mapping[str, Callable[[int], int]],
+                default: Callable[[str, int], int] | None = None) -> tuple[int, set[str]]:
+    """Walk the object at ``pos``: keys in ``walkers`` are handed to their walker (start ->
+    end), others to ``default(key, start) -> end`` or skipped. Returns (index past the object,
+    keys seen)."""
+    pos = ws(text, pos)
+    if not text.startswith("{", pos):
+        raise Broken(pos, "expected an object")
+    seen: set[str] = set()
+    pos = ws(text, pos + 1)
+    if text.startswith("}", pos):
+        return pos + 1, seen
+    while True:
+        kpos = ws(text, pos)
+        if not text.startswith('"', kpos):
+            raise Broken(kpos, "expected a quoted key")
+        kend = _skip_string(text, kpos)
+        key = _loads(text[kpos:kend])
+        colon = ws(text, kend)
+        if not text.startswith(":", colon):
+            raise Broken(colon, "expected ':' after a key")
+        start = ws(text, colon + 1)
+        walker = walkers.get(key) if isinstance(key, str) else None
+        if walker:
+            end = walker(start)
+        elif default and isinstance(key, str):
+            end = default(key, start)
+        else:
+            end = skip_value(text, start)
+        if isinstance(key, str):
+            seen.add(key)
+        pos, done = _after(text, end, "}")
+        if done:
+            return pos, seen
+
+
 def _loads(fragment: str) -> object:
     try:
         return json.loads(fragment)
@@ -220,13 +278,23 @@ _KNOWN_PREFIXES = frozenset({
     "googlechat", "web", "other", "person"})
 
 
-def first_owner_id(owner: Sequence[str], platform: str) -> str:
-    """The first owner identifier for ``platform`` as written (prefix removed), or ''."""
+def first_owner_id(owner: Sequence[str], platform: str,
+                   looks_like: re.Pattern[str] | None = None) -> str:
+    """The first owner identifier for ``platform`` as written (prefix removed), or ''.
+
+    The pipeline passes a person's identifiers without their platform prefix ('dana@...',
+    '+44 ...', 'dana_e'), so a bare one is taken only when it ``looks_like`` an account of
+    this platform; an explicit 'discord:...' key always is.
+    """
     for ident in owner or ():
         prefix, sep, rest_ = str(ident).partition(":")
         if sep and prefix.strip().lower() == platform:
             return rest_.strip()
-        if not sep or prefix.strip().lower() not in _KNOWN_PREFIXES:
+    for ident in owner or ():
+        prefix, sep, _ = str(ident).partition(":")
+        if sep and prefix.strip().lower() in _KNOWN_PREFIXES:
+            continue
+        if looks_like is None or looks_like.fullmatch(str(ident).strip()):
             return str(ident).strip()
     return ""
 
@@ -236,6 +304,24 @@ def is_owner(ids: frozenset[str], *candidates: str) -> bool | None:
     if not ids:
         return None
     return any(c and c.casefold() in ids for c in candidates)
+
+
+def as_list(value: object) -> list:
+    """``value`` when it is a list, else [] (a damaged record may hold anything there)."""
+    return value if isinstance(value, list) else []
+
+
+def guarded(build: Callable[[], dict], locator: str, raw: bytes, **base: object) -> dict:
+    """``build()``, or an unparsed row when the record's shape is not what the format promises.
+
+    Each reader checks the fields it needs; this is the net under those checks, so that one
+    odd record costs one ``unparsed`` row, never the whole file.
+    """
+    try:
+        return build()
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        return unparsed(locator, raw, f"could not read this record ({type(exc).__name__}: "
+                        f"{exc}); kept as found", **base)
 
 
 def join_warnings(*parts: str) -> str:

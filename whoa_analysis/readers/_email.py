@@ -224,7 +224,12 @@ class Addresses:
 
 @lru_cache(maxsize=1 << 16)
 def parse_addresses(value: str) -> Addresses:
-    """Mailboxes of an address header, strictly: ambiguous headers give none and a problem."""
+    """Mailboxes of an address header, strictly: ambiguous headers give none and a problem.
+
+    A mailbox without a domain (``To: localuser``) is kept with its bare text; callers leave
+    it unattributed. Where the stdlib cannot parse what the strict reading reads, the strict
+    reading is used (the display names then stay as written).
+    """
     fast = _fast_addresses(value)
     if fast is not None:
         return fast
@@ -234,11 +239,12 @@ def parse_addresses(value: str) -> Addresses:
     try:
         parsed = _POLICY.header_factory("to", value)
         stdlib = tuple(Mailbox(a.display_name, a.addr_spec) for a in parsed.addresses)
-    except Exception as exc:  # noqa: BLE001 - a hostile header must not stop the reader
-        return Addresses((), f"address header not readable ({type(exc).__name__})")
-    if [_addr_cmp(a) for a in readings] != [_addr_cmp(m.address) for m in stdlib]:
-        return Addresses((), "address header can be read two ways (" + ", ".join(readings)
-                         + " or " + ", ".join(m.address for m in stdlib) + ")")
+    except Exception:  # noqa: BLE001 - a hostile header must not stop the reader
+        return Addresses(tuple(Mailbox(d, a) for d, a in readings))
+    if [_addr_cmp(a) for _, a in readings] != [_addr_cmp(m.address) for m in stdlib]:
+        return Addresses((), "address header can be read two ways ("
+                         + ", ".join(a for _, a in readings) + " or "
+                         + ", ".join(m.address for m in stdlib) + ")")
     return Addresses(stdlib)
 
 
@@ -260,10 +266,11 @@ def _fast_addresses(value: str) -> Addresses | None:
 
 
 def _addr_cmp(address: str) -> str:
-    return re.sub(r"\s+", "", address).lower()
+    address = re.sub(r"\s+", "", address).lower()
+    return "" if address == "<>" else address
 
 
-def _strict_reading(value: str) -> list[str] | str:
+def _strict_reading(value: str) -> list[tuple[str, str]] | str:
     """Addr-specs as a strict reading sees them, or why the header is ambiguous."""
     boxes, cur = [], _Box()
     state = _Scan()
@@ -282,8 +289,8 @@ def _strict_reading(value: str) -> list[str] | str:
         reading = box.reading()
         if reading.startswith("!"):
             return reading[1:]
-        if reading:
-            out.append(reading)
+        if reading or box.angles:
+            out.append((box.display(), reading))
     return out
 
 
@@ -296,6 +303,14 @@ class _Box:
     inside: str = ""
     angles: int = 0
     after: str = ""
+
+    def display(self) -> str:
+        if not self.angles:
+            return ""
+        text = self.outside.strip()
+        if len(text) > 1 and text[0] == text[-1] == '"':
+            text = re.sub(r"\\(.)", r"\1", text[1:-1])
+        return decode_words(text)
 
     def reading(self) -> str:
         if self.angles > 1:
@@ -313,9 +328,10 @@ class _Box:
 
 
 def _one_at(addr: str) -> str:
+    """The address; several unquoted '@' can be read two ways (CVE-2019-16056)."""
     unquoted = re.sub(r'"(?:[^"\\]|\\.)*"', "", addr)
-    if unquoted.count("@") != 1:
-        return "!an address with " + ("no" if "@" not in unquoted else "several") + " '@'"
+    if unquoted.count("@") > 1:
+        return "!an address with several '@' (" + addr + ")"
     return addr
 
 
@@ -770,6 +786,9 @@ def _sender(part: Part, notes: _Notes) -> tuple[str, str]:
         notes.add(f"From names {len(found.mailboxes)} addresses: sender left unattributed")
         return "", raw
     box = found.mailboxes[0]
+    if "@" not in box.address:
+        notes.add(f"From address {box.address!r} has no domain: sender left unattributed")
+        return "", raw
     _display_spoof(box, notes)
     return address_key(box.address), clean(box.display) or box.address
 
@@ -790,7 +809,12 @@ def _recipients(part: Part, notes: _Notes) -> list[str]:
                 notes.add(f"{name.title()}: {found.problem}: those recipients left "
                           "unattributed")
                 continue
-            keys.extend(address_key(m.address) for m in found.mailboxes)
+            for m in found.mailboxes:
+                if "@" in m.address:
+                    keys.append(address_key(m.address))
+                else:
+                    notes.add(f"{name.title()} address {m.address!r} has no domain: left out "
+                              "of recipients")
     return list(dict.fromkeys(k for k in keys if k))
 
 
@@ -826,3 +850,30 @@ def _message_id(part: Part) -> str:
         if _MSGID.fullmatch(value.strip()) and "@" in value:
             return value.strip()
     return clean(values[0].strip()) if values else ""
+
+
+# --------------------------------------------------------------------------- files and folders
+
+def folder_sha256(files: Iterable[tuple[str, str]]) -> str:
+    """One hash for a folder source: SHA-256 over 'relative path NUL file hash' lines, sorted."""
+    digest = hashlib.sha256()
+    for rel, sha in sorted(files):
+        digest.update(rel.encode("utf-8", "surrogateescape") + b"\0" + sha.encode() + b"\n")
+    return digest.hexdigest()
+
+
+def mark_copies(rows: list[dict]) -> None:
+    """Say which rows repeat an earlier message of the same source (same Message-ID, bytes)."""
+    seen: dict[tuple[str, str], str] = {}
+    for row in rows:
+        row.setdefault("copy_of", "")
+        mid = row.get("email_message_id") or ""
+        key = (mid, row.get("record_sha256", ""))
+        if not mid:
+            continue
+        if key in seen:
+            note = f"copy of {seen[key]} (same Message-ID and bytes)"
+            row["warnings"] = "; ".join(x for x in (row.get("warnings", ""), note) if x)
+            row["copy_of"] = seen[key]
+        else:
+            seen[key] = row["locator"]

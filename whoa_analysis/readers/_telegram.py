@@ -54,6 +54,9 @@ _WS = re.compile(r"[ \t\n\r]*")
 #: start after a comma is the fallback.
 _RESYNC = (re.compile(r",\s*(?=\{\s*\"id\"\s*:)"), re.compile(r"\}\s*,\s*(?=\{)"))
 _DECODER = json.JSONDecoder()
+_SCAN = _DECODER.scan_once
+#: The separator after a record: a comma, or the array's end.
+_NEXT = re.compile(r"[ \t\n\r]*([,\]])")
 
 
 class Damaged(Exception):
@@ -179,6 +182,15 @@ class JsonStream:
             return
         index = 0
         while True:
+            fast = self._fast_record()
+            if fast is not None:
+                obj, text, done = fast
+                yield index, obj, text, ""
+                index += 1
+                if done:
+                    return
+                continue
+            # Slow path: a record across the reading window's end, or a damaged one.
             # On failure ``pos`` still marks where the element starts (fills keep it).
             try:
                 obj, text = self.value()
@@ -199,6 +211,22 @@ class JsonStream:
             index += 1
             if done:
                 return
+
+    def _fast_record(self) -> tuple[object, str, bool] | None:
+        """An object record wholly inside the window and its separator, or None."""
+        buf = self.buf
+        pos = _WS.match(buf, self.pos).end()
+        if pos >= len(buf) or buf[pos] != "{":
+            return None
+        try:
+            obj, end = _SCAN(buf, pos)
+        except (StopIteration, json.JSONDecodeError):
+            return None
+        sep = _NEXT.match(buf, end)
+        if sep is None:
+            return None
+        self.pos = sep.end()
+        return obj, buf[pos:end], sep.group(1) == "]"
 
     def rest(self) -> str:
         """Everything from here to the end of the file (the text of a cut-off record)."""

@@ -46,7 +46,7 @@ import pandas as pd
 
 from ..errors import InputError
 from . import _discord as J
-from ._common import (Head, Source, infer_date_order, localize, require_tz, unparsed)
+from ._common import Head, Source, infer_date_order, localize, require_tz, unparsed
 
 FORMAT = "discord_dce"
 PLATFORM = "discord"
@@ -135,8 +135,9 @@ def _json_rows(text: str, codec: str, ids: frozenset[str], src: Source) -> list[
     rows: list[dict] = []
     try:
         for n, (s, e) in enumerate(J.items(text, messages_at)):
-            rec = J.record(text, s, e, codec)
-            rows.append(_message(rec, f"json:$.messages[{n}]", ctx, ids))
+            rec, loc = J.record(text, s, e, codec), f"json:$.messages[{n}]"
+            rows.append(J.guarded(lambda rec=rec, loc=loc: _message(rec, loc, ctx, ids), loc,
+                                  rec.raw, platform=PLATFORM, **_base(ctx)))
     except J.Broken as exc:
         _truncated(rows, text, codec, exc, ctx, src)
     _add_recipients(rows, ctx)
@@ -147,17 +148,23 @@ def _json_rows(text: str, codec: str, ids: frozenset[str], src: Source) -> list[
 def _header(text: str, start: int) -> tuple[dict, int | None, str]:
     """Top-level members other than 'messages' (decoded), and where 'messages' starts."""
     header: dict = {}
-    messages_at = None
+    found: dict[str, int] = {}
+
+    def messages(s: int) -> int:
+        found["messages"] = s
+        return J.skip_value(text, s)
+
+    def other(key: str, s: int) -> int:
+        e = J.skip_value(text, s)
+        header[key] = J.record(text, s, e, "utf-8").value
+        return e
+
     try:
-        for key, s, e in J.members(text, start):
-            if key == "messages":
-                messages_at = s
-            else:
-                header[key] = J.record(text, s, e, "utf-8").value
+        J.walk_object(text, start, {"messages": messages}, other)
     except J.Broken as exc:
         # A truncated file breaks inside 'messages': the header read so far is enough.
-        return header, messages_at, "" if messages_at is not None else exc.reason
-    return header, messages_at, ""
+        return header, found.get("messages"), "" if "messages" in found else exc.reason
+    return header, found.get("messages"), ""
 
 
 def _channel_context(guild: dict, channel: dict) -> dict:
@@ -173,9 +180,13 @@ def _channel_context(guild: dict, channel: dict) -> dict:
             "channel_id": str(channel.get("id") or ""), "channel_type": ctype}
 
 
+def _base(ctx: dict) -> dict:
+    return {"conversation": ctx["conversation"], "conversation_kind": ctx["conversation_kind"],
+            "channel_id": ctx["channel_id"]}
+
+
 def _message(rec: J.Record, locator: str, ctx: dict, ids: frozenset[str]) -> dict:
-    base = {"platform": PLATFORM, "conversation": ctx["conversation"],
-            "conversation_kind": ctx["conversation_kind"], "channel_id": ctx["channel_id"]}
+    base = {"platform": PLATFORM, **_base(ctx)}
     msg = rec.value
     if rec.error:
         return unparsed(locator, rec.raw, f"damaged message record: {rec.error}", **base)
@@ -244,7 +255,7 @@ def _kind(msg: dict, mtype: str) -> tuple[str, str]:
     warning = "" if mtype in CONTENT_TYPES else (
         f"unknown DiscordChatExporter message type {mtype!r}: kept as text")
     content = msg.get("content")
-    if not content and (msg.get("attachments") or msg.get("stickers")):
+    if not content and (J.as_list(msg.get("attachments")) or J.as_list(msg.get("stickers"))):
         return "media", warning
     return "text", warning
 
@@ -252,10 +263,10 @@ def _kind(msg: dict, mtype: str) -> tuple[str, str]:
 def _attachments(msg: dict) -> list[str]:
     """File names (text only, never paths), then stickers as 'sticker:<name>'."""
     out = []
-    for att in msg.get("attachments") or ():
+    for att in J.as_list(msg.get("attachments")):
         if isinstance(att, dict):
             out.append(str(att.get("fileName") or att.get("id") or "attachment"))
-    for sticker in msg.get("stickers") or ():
+    for sticker in J.as_list(msg.get("stickers")):
         if isinstance(sticker, dict):
             out.append(f"sticker:{sticker.get('name') or sticker.get('id')}")
     return [a.replace(";", ",") for a in out]
@@ -337,6 +348,10 @@ _NUMERIC = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2,4}),? (\d{1,2}):(\d{2
 def _csv_rows(text: str, codec: str, ids: frozenset[str], tz: str | None,
               date_order: str | None, src: Source) -> list[dict]:
     lines = text.splitlines(keepends=True)
+    header = next(csv.reader(lines[:1]), [])
+    if tuple(h.strip() for h in header) != CSV_HEADER:
+        raise InputError(f"{src.path.name}: expected a DiscordChatExporter JSON object or the CSV "
+                         f"header {','.join(CSV_HEADER)}; got {text[:40]!r}")
     conv, kind = _csv_conversation(src.path.name)
     if kind is None:
         src.assume("DM or group not known from a DCE CSV file name: conversation_kind left empty")

@@ -11,8 +11,9 @@ The package (a zip, or its unpacked folder) has one folder per channel,
     {"id": "123", "type": 1, "recipients": ["100000000000000001", "200000000000000002"]}
 
 Every row was written by the package's owner (``from_owner`` True): the sender is the owner's
-account from ``account/user.json`` when the package has it, else ``discord:<first owner
-identifier>``, else empty (and the import report says so). ``channel.json`` gives the
+account from ``account/user.json`` when the package has it, else ``discord:<owner>`` from the
+first owner identifier that is a Discord key or looks like a Discord user name or id, else
+empty (and the import report says so). ``channel.json`` gives the
 conversation (type 1/``DM`` is ``direct``, every other type ``group``; recipients other than the
 owner's id); ``messages/index.json`` names channels it does not. Timestamps with an offset are
 instants; the 2024+ ``messages.json`` variant (``[{"ID": .., "Timestamp": "2024-01-02
@@ -44,9 +45,11 @@ PATTERNS = ("package.zip or folder with messages/c<id>/messages.csv (Discord dat
 DESCRIPTION = "Discord's own data package: the owner's messages, channel by channel"
 
 HEADER = ("ID", "Timestamp", "Contents", "Attachments")
-_MESSAGES = re.compile(r"(?:^|/)messages/c(\d+)/messages\.(csv|json)$", re.IGNORECASE)
+_MESSAGES = re.compile(r"(?:^|/)(?:messages/)?c(\d+)/messages\.(csv|json)$", re.IGNORECASE)
 _MANGLED = re.compile(r"^\s*\d+(?:\.\d+)?[eE]\+?\d+\s*$")
 MANGLED = "the ID was mangled by a spreadsheet; the original is lost"
+#: what a Discord account looks like: a user name (2-32 of a-z 0-9 _ .) or a numeric id.
+DISCORD_ACCOUNT = re.compile(r"[A-Za-z0-9_.]{2,32}|\d{17,20}")
 #: channel.json types (numeric in older packages, names in newer) that are one-to-one DMs.
 DIRECT_TYPES = frozenset({1, "1", "DM"})
 
@@ -150,7 +153,7 @@ def _owner(pkg: Package, owner: Sequence[str], src: Source) -> Owner:
         name = str(user.get("username") or "")
         return Owner(f"discord:{str(user['id']).casefold()}", name,
                      f"discord:{name.casefold()}" if name else "", str(user["id"]))
-    ident = J.first_owner_id(owner, "discord")
+    ident = J.first_owner_id(owner, "discord", DISCORD_ACCOUNT)
     if ident:
         return Owner(f"discord:{ident.casefold()}", ident, "", ident if ident.isdigit() else "")
     src.assume("the package owner wrote every message, but no owner was given and the package "
@@ -197,11 +200,11 @@ def _context(info: dict, pkg: Package, folder: str, me: Owner, src: Source) -> d
     else:
         kind = None
         src.assume(f"channel {conv}: no channel.json, so DM or group is not known")
-    others = [str(r) for r in info.get("recipients") or () if str(r) != me.user_id]
+    recipients = [str(r) for r in J.as_list(info.get("recipients"))]
+    others = [r for r in recipients if r != me.user_id]
     return {"platform": PLATFORM, "conversation": conv, "conversation_kind": kind,
             "channel_id": cid, "recipients": ";".join(f"discord:{r}" for r in others)
-            if me.user_id else "", "channel_recipients": ";".join(
-                str(r) for r in info.get("recipients") or ())}
+            if me.user_id else "", "channel_recipients": ";".join(recipients)}
 
 
 def _records(lines: list[str]) -> Iterator[tuple[int, str]]:

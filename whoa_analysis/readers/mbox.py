@@ -43,6 +43,7 @@ PATTERNS = ("*.mbox", "mbox files starting 'From '", "*.zip with *.mbox (Google 
 DESCRIPTION = "Unix mailbox (mboxo/mboxrd): Thunderbird, Apple Mail, Google Takeout, mutt"
 
 CHUNK = 8 << 20
+MAX_PREAMBLE = 8 << 20     # bytes read before giving up on finding a 'From ' line
 #: The envelope line: 'From <anything> <weekday> <month> <day> <hh:mm[:ss]> [zone] <year>'.
 _ENVELOPE = re.compile(
     rb"From \S*[^\r\n]*?(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+"
@@ -71,7 +72,7 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     else:
         with open(src.path, "rb") as fh:
             rows = list(_rows(fh, "", keys, src.path.name))
-    _mark_copies(rows)
+    _email.mark_copies(rows)
     return src.frame(rows)
 
 
@@ -117,12 +118,18 @@ def messages(fh: BinaryIO, chunk: int = CHUNK) -> Iterator[tuple[int, int, bytes
     plus the message being cut, whatever the file's size.
     """
     buf, base, cur, scan, index = b"", 0, None, 0, 0
-    eof = False
+    eof = head_done = False
     while not eof:
         data = fh.read(chunk)
         eof = not data
         buf += data
-        for line_start, next_scan in _envelopes(buf, scan, base == 0, eof):
+        if not head_done:
+            if not _decided(buf, 0, eof):
+                continue
+            head_done, scan = True, 1
+            if buf.startswith(b"From ") and _is_envelope(buf, 0):
+                cur = 0
+        for line_start, next_scan in _envelopes(buf, scan, eof):
             if cur is None:
                 if line_start:
                     yield -1, base, buf[:line_start]
@@ -131,7 +138,7 @@ def messages(fh: BinaryIO, chunk: int = CHUNK) -> Iterator[tuple[int, int, bytes
                 index += 1
             cur, scan = line_start, next_scan
         scan = _resume_at(buf, scan, eof)
-        if cur is None and len(buf) > chunk:
+        if cur is None and len(buf) > MAX_PREAMBLE:
             raise InputError(f"expected an mbox ('From <sender> <date>' line first); got no "
                              f"such line in the first {len(buf)} bytes")
         if cur:                      # drop what has been handed out
@@ -142,13 +149,8 @@ def messages(fh: BinaryIO, chunk: int = CHUNK) -> Iterator[tuple[int, int, bytes
         yield -1, base, buf
 
 
-def _envelopes(buf: bytes, scan: int, file_start: bool, eof: bool,
-               ) -> Iterator[tuple[int, int]]:
+def _envelopes(buf: bytes, scan: int, eof: bool) -> Iterator[tuple[int, int]]:
     """(start of an envelope line, where to search next) for each one found from ``scan``."""
-    if file_start and scan == 0 and buf.startswith(b"From ") and _decided(buf, 0, eof):
-        if _is_envelope(buf, 0):
-            yield 0, 1
-        scan = 1
     while True:
         at = buf.find(b"\nFrom ", max(scan - 1, 0))
         if at < 0 or not _decided(buf, at + 1, eof):
@@ -188,17 +190,3 @@ def _cut(buf: bytes, start: int, end: int) -> bytes:
     if msg.endswith(b"\n\n"):
         return msg[:-1]
     return msg
-
-
-def _mark_copies(rows: list[dict]) -> None:
-    """Say which rows repeat an earlier message of the same file (same Message-ID and bytes)."""
-    seen: dict[tuple[str, str], str] = {}
-    for row in rows:
-        mid = row.get("email_message_id") or ""
-        key = (mid, row.get("record_sha256", ""))
-        if mid and key in seen:
-            note = f"copy of {seen[key]} (same Message-ID and bytes)"
-            row["warnings"] = "; ".join(x for x in (row.get("warnings", ""), note) if x)
-            row["copy_of"] = seen[key]
-        elif mid:
-            seen[key] = row["locator"]

@@ -42,7 +42,7 @@ import pandas as pd
 
 from .. import accounts
 from ..errors import InputError
-from ..evidence import sha256_bytes, sha256_file, source_files
+from ..evidence import source_files
 from ._common import Head, Source, read_member, unparsed, zip_members
 
 FORMAT = "meta_json"
@@ -74,7 +74,9 @@ def _looks_like_thread(text: str) -> bool:
 def sniff(head: Head) -> bool:
     if head.is_dir or head.is_zip:
         return any(_THREAD_FILE.search(m) for m in head.members[:_MAX_SNIFF_MEMBERS_CHECK])
-    return head.name.endswith(".json") and _looks_like_thread(head.text)
+    # a damaged message_N.json still belongs here, so that the reader can say what is wrong
+    return head.name.endswith(".json") and (_looks_like_thread(head.text)
+                                            or bool(_THREAD_FILE.search(head.name)))
 
 
 # --- documents: one file, a folder, or a zip -----------------------------------------------------
@@ -105,18 +107,6 @@ def _documents(path: Path) -> Iterator[tuple[str, str, bytes]]:
                 yield info.filename, f"zip:{info.filename}:", data
         return
     yield path.name, "", path.read_bytes()
-
-
-def folder_sha256(path: Path) -> str:
-    """A folder's hash: of its files' relative names and hashes (links never followed).
-
-    ``_common.Source`` hashes single files only; for a file this returns ``""`` so it does.
-    """
-    if not path.is_dir():
-        return ""
-    lines = [f"{p.relative_to(path).as_posix()}\0{sha256_file(p)}\n"
-             for p in source_files(path) if not p.is_symlink()]
-    return sha256_bytes("".join(lines).encode("utf-8", "surrogateescape"))
 
 
 def _head_text(data: bytes) -> str:
@@ -195,7 +185,7 @@ def message_spans(text: str) -> list[tuple[int, int]]:
 
 def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
          date_order: str | None = None, region: str | None = None) -> pd.DataFrame:
-    src = Source(Path(path), FORMAT, folder_sha256(Path(path)))
+    src = Source(Path(path), FORMAT)
     platform = _platform(src)
     owners = {o.casefold() for o in owner}
     rows: list[dict] = []

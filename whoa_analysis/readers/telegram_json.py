@@ -34,6 +34,7 @@ at a time, so its size does not bound memory; each row hashes its message's exac
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,11 +54,12 @@ DESCRIPTION = "Telegram Desktop JSON export (single chat and full account export
 #: Message keys that mean the message carries media, and how its attachment is named.
 MEDIA_KEYS = ("photo", "file", "contact_information", "location_information", "poll", "game",
               "invoice", "media_type")
+_MEDIA = frozenset(MEDIA_KEYS)
 #: Service actions that are contact attempts rather than chat events.
 CALL_ACTIONS = frozenset({"phone_call"})
 
 #: The columns one record gives, in tuple order (``_``-prefixed ones are dropped at the end).
-FIELDS = ("locator", "raw", "_chat", "kind", "_epoch", "_local", "sent_at_raw", "sender",
+FIELDS = ("locator", "record_sha256", "_chat", "kind", "_epoch", "_local", "sent_at_raw", "sender",
           "sender_display", "sender_alt", "body", "attachments", "in_reply_to", "warnings",
           "telegram_id", "action", "duration_s", "discard_reason", "_edited_epoch",
           "forwarded_from")
@@ -93,7 +95,9 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     if not walk.found:
         raise InputError(f"{src.path.name}: expected a Telegram Desktop result.json (an object "
                          "with 'messages' or 'chats'); got none of them: pass the right file")
-    df = pd.DataFrame.from_records(walk.rows, columns=list(FIELDS))
+    columns = zip(*walk.rows, strict=True) if walk.rows else ([] for _ in FIELDS)
+    df = pd.DataFrame({f: pd.Series(c, dtype=object) for f, c in zip(FIELDS, columns,
+                                                                      strict=True)})
     return _finish(df, walk, src, tz, tg.owner_idents(owner))
 
 
@@ -105,6 +109,7 @@ class _Walk:
         self.chats: list[dict] = []
         self.me: object = None          # personal_information.user_id (full export)
         self.found = False
+        self.keys: dict[tuple, tuple[str, str]] = {}   # (from_id, name) -> (sender, alt)
 
     def run(self, s: tg.JsonStream) -> None:
         if s.peek() != "{":
@@ -170,20 +175,26 @@ class _Walk:
                 append(_unparsed(locator, text, chat, problem))
                 continue
             try:
-                append(_row(obj, locator, text, chat))
+                append(_row(obj, locator, text, chat, self.keys))
             except _Bad as exc:
                 append(_unparsed(locator, text, chat, f"unreadable message: {exc}"))
 
 
+def _hash(text: str) -> str:
+    """SHA-256 of the record's exact bytes (the file is UTF-8; undecodable bytes round-trip)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def _unparsed(locator: str, text: str, chat: int, warning: str) -> tuple:
     row = dict.fromkeys(FIELDS, "")
-    row.update(locator=locator, raw=text, _chat=chat, kind="unparsed", _epoch=None,
+    row.update(locator=locator, record_sha256=_hash(text), _chat=chat, kind="unparsed", _epoch=None,
                _local=None, body=text, warnings=warning, telegram_id=None, duration_s=None,
                _edited_epoch=None)
     return tuple(row[f] for f in FIELDS)
 
 
-def _row(msg: object, locator: str, raw: str, chat: int) -> tuple:
+def _row(msg: object, locator: str, raw: str, chat: int,
+         keys: dict[tuple, tuple[str, str]]) -> tuple:
     if not isinstance(msg, dict):
         raise _Bad(f"expected an object, got {type(msg).__name__}")
     mtype = msg.get("type")
@@ -194,9 +205,14 @@ def _row(msg: object, locator: str, raw: str, chat: int) -> tuple:
     from_id = msg.get("actor_id" if service else "from_id")
     action = _opt_str(msg, "action") if service else ""
     epoch, local, stamp_raw, warn = _stamp(msg)
-    kind = ("call" if action in CALL_ACTIONS else "system") if service else _message_kind(msg)
-    return (locator, raw, chat, kind, epoch, local, stamp_raw, tg.sender_key(from_id, name),
-            name, tg.name_key(name), _body(msg), _attachments(msg) if kind == "media" else "",
+    kind = ("call" if action in CALL_ACTIONS else "system") if service else (
+        "text" if _MEDIA.isdisjoint(msg) else "media")
+    who = (str(from_id), name)
+    if who not in keys:       # a chat has few senders: their keys are worked out once
+        keys[who] = (tg.sender_key(from_id, name), tg.name_key(name))
+    sender, alt = keys[who]
+    return (locator, _hash(raw), chat, kind, epoch, local, stamp_raw, sender,
+            name, alt, _body(msg), _attachments(msg) if kind == "media" else "",
             _opt_id(msg, "reply_to_message_id"), warn, _opt_id(msg, "id"), action,
             _opt_int(msg, "duration_seconds"), _opt_str(msg, "discard_reason"),
             _epoch_of(msg.get("edited_unixtime")), _opt_str(msg, "forwarded_from"))
@@ -204,7 +220,10 @@ def _row(msg: object, locator: str, raw: str, chat: int) -> tuple:
 
 def _stamp(msg: dict) -> tuple[int | None, str | None, str, str]:
     """(epoch seconds, local text, text as exported, warning): ``date_unixtime`` wins."""
-    unix, local = msg.get("date_unixtime"), msg.get("date")
+    unix = msg.get("date_unixtime")
+    if type(unix) is str and unix.isdigit():      # the common case, first
+        return int(unix), None, unix, ""
+    local = msg.get("date")
     epoch = _epoch_of(unix)
     if epoch is not None:
         return epoch, None, str(unix), ""
@@ -227,6 +246,8 @@ def _epoch_of(value: object) -> int | None:
 def _body(msg: dict) -> str:
     """The text exactly: a string, or the concatenated texts of a list of parts."""
     text = msg.get("text")
+    if type(text) is str:
+        return text
     if text is None:
         text = msg.get("text_entities", "")
     if isinstance(text, str):
@@ -242,10 +263,6 @@ def _part(part: object) -> str:
     if isinstance(part, dict) and isinstance(part.get("text"), str):
         return part["text"]
     raise _Bad(f"a text part is neither a string nor an entity with text: {part!r:.80}")
-
-
-def _message_kind(msg: dict) -> str:
-    return "media" if any(k in msg for k in MEDIA_KEYS) else "text"
 
 
 def _attachments(msg: dict) -> str:
@@ -287,7 +304,6 @@ def _join(*parts: str) -> str:
 
 def _finish(df: pd.DataFrame, walk: _Walk, src: Source, tz: str | None,
             owner: frozenset[str]) -> pd.DataFrame:
-    df["raw"] = [t.encode("utf-8", "surrogateescape") for t in df["raw"]]
     df["platform"] = PLATFORM
     _place_times(df, src, tz)
     _conversations(df, walk.chats, src)

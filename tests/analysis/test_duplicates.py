@@ -1,0 +1,58 @@
+"""The same message in two exports counts once, and every copy's provenance is kept."""
+
+from __future__ import annotations
+
+from .conftest import notice_row, rob_mail, wa_row
+
+AFTER = "2024-03-11T10:00:00Z"
+
+
+def test_same_mail_in_two_mailboxes_counts_once_with_both_provenances(analyse_rows):
+    inbox = rob_mail("mbox:2", AFTER, raw="Received: from a\r\n...")
+    # The Takeout copy has other transport headers, so other raw bytes: still the same mail.
+    takeout = rob_mail("mbox:17", AFTER, source="exports/Takeout/All mail.mbox",
+                       email_message_id=inbox["email_message_id"], raw="X-Gmail-Labels: x\r\n")
+    result = analyse_rows([notice_row(), inbox, takeout])
+    summary = result.summary
+    assert summary["duplicates_merged"] == 1
+    assert summary["messages_total"] == 2
+    assert summary["respondent_contacts_after_notice"]["total"] == 1
+    msgs = result.messages.set_index("locator")
+    assert msgs.loc["mbox:2", "copies"].split(";") == [
+        "exports/dana_inbox.mbox#mbox:2", "exports/Takeout/All mail.mbox#mbox:17"]
+    assert msgs.loc["mbox:17", "duplicate_of"] == inbox["message_id"]
+    # Every row stays in the frame: nothing is dropped, copies are only not counted twice.
+    assert len(result.messages) == 3
+
+
+def test_reused_message_id_with_other_content_is_not_merged(analyse_rows):
+    first = rob_mail("mbox:2", AFTER, body="first text")
+    other = rob_mail("mbox:3", AFTER, source="exports/other.mbox", body="other text",
+                     email_message_id=first["email_message_id"])
+    result = analyse_rows([notice_row(), first, other])
+    assert result.summary["duplicates_merged"] == 0
+    assert result.summary["respondent_contacts_after_notice"]["total"] == 2
+
+
+def test_identical_lines_within_one_export_are_separate_messages(analyse_rows):
+    # WhatsApp shows minutes only: three "?" in one minute are three messages, not copies.
+    rows = [notice_row()] + [wa_row(f"line:{n}", AFTER, "whatsapp:rob", "?") for n in (1, 2, 3)]
+    result = analyse_rows(rows)
+    assert result.summary["duplicates_merged"] == 0
+    assert result.summary["respondent_contacts_after_notice"]["total"] == 3
+
+
+def test_two_exports_of_one_chat_merge_message_by_message(analyse_rows):
+    again = dict(source="exports/WhatsApp Chat with Rob (2).txt")
+    rows = [notice_row()]
+    rows += [wa_row(f"line:{n}", AFTER, "whatsapp:rob", "?") for n in (1, 2)]
+    rows += [wa_row(f"line:{n}", AFTER, "whatsapp:rob", "?", **again) for n in (5, 6, 7)]
+    result = analyse_rows(rows)
+    assert result.summary["duplicates_merged"] == 2
+    assert result.summary["respondent_contacts_after_notice"]["total"] == 3
+
+
+def test_rows_without_time_are_never_merged(analyse_rows):
+    rows = [notice_row(), wa_row("line:1", None, "whatsapp:rob", "same"),
+            wa_row("line:1", None, "whatsapp:rob", "same", source="exports/copy.txt")]
+    assert analyse_rows(rows).summary["duplicates_merged"] == 0

@@ -1,0 +1,119 @@
+"""The stop request: found by phrase, pinned, repeated, missing, and whether it was received."""
+
+from __future__ import annotations
+
+from .conftest import NOTICE_AT, notice_row, rob_mail, row, wa_row
+
+
+def test_earliest_candidate_is_the_notice_and_later_ones_are_repeats(analyse_rows):
+    later = wa_row("line:9", "2024-03-15T10:00:00Z", "whatsapp:dana example",
+                   "I told you: STOP contacting me")
+    earlier = wa_row("line:1", "2024-03-01T10:00:00Z", "whatsapp:rob", "hi")
+    result = analyse_rows([later, earlier, notice_row()])   # frame order must not matter
+    block = result.summary["notice"]
+    assert block["message_id"] == result.messages.iloc[2]["message_id"]
+    assert block["sent_at"] == NOTICE_AT
+    assert block["text"] == "Do not contact me in any way in the future."
+    assert block["platform"] == "email" and block["sender"] == "email:dana@example.org"
+    assert block["repeats"] == [result.messages.iloc[0]["message_id"]]
+    assert list(result.notice.repeats["locator"]) == ["line:9"]
+    # The repeat is itself a victim -> respondent message after the notice.
+    assert result.summary["victim_contacts_after_notice"]["total"] == 1
+
+
+def test_notice_shows_channel_times_source_and_hash(analyse_rows):
+    result = analyse_rows([notice_row(at="2024-06-10T09:00:00Z")])
+    block = result.summary["notice"]
+    assert block["sent_at_local"] == "2024-06-10 10:00:00 BST"
+    assert block["source_path"] == "exports/dana_sent.mbox"
+    assert block["locator"] == "mbox:1"
+    assert len(block["record_sha256"]) == 64
+    assert block["subject"] == "Stop contacting me"
+
+
+def test_the_notice_itself_is_not_undetermined(analyse_rows):
+    result = analyse_rows([notice_row()])
+    assert result.summary["undetermined"] == 0
+    assert result.messages.iloc[0]["period"] == "notice"
+
+
+def test_phrases_from_the_case_file_are_used(analyse_rows):
+    mine = notice_row(body="Ich will keinen Kontakt mehr.", subject="Schluss")
+    result = analyse_rows([mine], phrases=["keinen Kontakt mehr"])
+    assert result.summary["notice"]["how_found"] == "phrase 'keinen kontakt mehr'"
+
+
+def test_a_message_from_the_respondent_is_never_the_notice(analyse_rows):
+    result = analyse_rows([rob_mail("mbox:2", "2024-03-09T10:00:00Z",
+                                    body="Fine, do not contact me then")])
+    assert result.summary["notice"] is None
+
+
+def test_pinned_message_id_wins_over_the_phrases(analyse_rows):
+    pinned = wa_row("line:4", "2024-03-12T08:00:00Z", "whatsapp:dana example",
+                    "This is the last time I write to you.")
+    rows = [notice_row(), pinned, wa_row("line:5", "2024-03-12T09:00:00Z", "whatsapp:rob", "no")]
+    result = analyse_rows(rows, notice=pinned["message_id"])
+    block = result.summary["notice"]
+    assert block["message_id"] == pinned["message_id"]
+    assert block["how_found"] == "pinned by the case file"
+    # The earlier phrase match is not a repeat of a later request, but it is said.
+    assert block["repeats"] == []
+    assert any("earlier" in p and notice_row()["message_id"] in p
+               for p in result.summary["notice_problems"])
+    assert result.summary["respondent_contacts_after_notice"]["total"] == 1
+
+
+def test_pinned_copy_of_a_duplicate_resolves_to_the_counted_copy(analyse_rows):
+    first = notice_row()
+    copy = notice_row("mbox:40", source="exports/dana_backup.mbox",
+                      email_message_id=first["email_message_id"], raw="other bytes")
+    result = analyse_rows([first, copy], notice=copy["message_id"])
+    assert result.summary["notice"]["message_id"] == first["message_id"]
+    assert result.summary["notice_problems"] == []
+
+
+def test_pinned_id_that_does_not_exist_is_a_clear_problem(analyse_rows):
+    result = analyse_rows([notice_row()], notice="0123456789ab:mbox:99")
+    assert result.summary["notice"] is None
+    (problem,) = result.summary["notice_problems"]
+    assert "0123456789ab:mbox:99" in problem and "message_id" in problem
+
+
+def test_pinned_message_without_a_time_is_a_clear_problem(analyse_rows):
+    untimed = notice_row(at=None)
+    result = analyse_rows([untimed], notice=untimed["message_id"])
+    assert result.summary["notice"] is None
+    assert "no time" in result.summary["notice_problems"][0]
+
+
+def test_no_request_found_says_so_and_still_summarises(analyse_rows):
+    rows = [rob_mail("mbox:2", "2024-03-11T10:00:00Z"),
+            row("line:1", at=None, sender="whatsapp:rob", platform="whatsapp",
+                source="exports/wa.txt", body="no time here")]
+    result = analyse_rows(rows)
+    summary = result.summary
+    assert summary["notice"] is None
+    assert "no stop request found" in summary["notice_problems"][0]
+    assert summary["respondent_contacts_after_notice"]["total"] == 0
+    assert summary["respondent_contacts_before_notice"]["total"] == 0
+    assert summary["messages_total"] == 2
+    # Without a request nothing is before or after it; only rows with their own problem
+    # (here: no time) are undetermined.
+    assert summary["undetermined"] == 1
+    assert summary["undetermined_reasons"] == {"no time in the export": 1}
+
+
+def test_receipt_is_evidenced_by_a_reply_to_the_request(analyse_rows):
+    notice = notice_row()
+    reply = rob_mail("mbox:5", "2024-03-10T12:00:00Z", subject="Re: whatever",
+                     in_reply_to=notice["email_message_id"])
+    result = analyse_rows([notice, reply])
+    assert result.notice.received.startswith("the respondent replied")
+    assert reply["message_id"] in result.summary["notice"]["received"]
+
+
+def test_receipt_not_evidenced_without_reply(analyse_rows):
+    result = analyse_rows([notice_row(), wa_row("line:1", "2024-03-11T10:00:00Z",
+                                                 "whatsapp:rob", "hi")])
+    assert result.summary["notice"]["received"] == "not evidenced"

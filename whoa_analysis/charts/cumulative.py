@@ -1,0 +1,56 @@
+"""Respondent contacts after the stop request, added up over time: in total and per channel.
+
+The total is a thick solid line; each channel has its own line style and marker.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import _common as c
+
+TITLE = "Respondent contacts after the stop request, cumulative"
+
+
+def cumulative(rows: pd.DataFrame, *, tz: str, notice_at: pd.Timestamp | None = None,
+               title: str = TITLE) -> Figure:
+    """Cumulative count of ``rows`` (respondent -> victim after the request) over time."""
+    fig = c.new_figure(10, 4.2)
+    ax = fig.add_subplot()
+    ax.set_title(f"{title} ({tz})")
+    rows = rows[rows["sent_at"].notna()].sort_values(["sent_at", "message_id"])
+    if rows.empty:
+        c.no_data(ax, "no respondent contact after the stop request in the sources")
+        return fig
+    start = [] if notice_at is None or pd.isna(notice_at) else [notice_at]
+    _step(ax, rows["sent_at"], start, f"all channels ({len(rows)})", "-", None, 2.4)
+    platforms = sorted(set(rows["platform"].astype(str)))
+    if len(platforms) > 1:
+        for i, platform in enumerate(platforms):
+            times = rows.loc[rows["platform"].astype(str) == platform, "sent_at"]
+            _step(ax, times, start, f"{platform} ({len(times)})",
+                  c.LINE_STYLES[i % len(c.LINE_STYLES)], c.PLATFORM_MARKERS.get(platform, "o"),
+                  1.2)
+    c.mark_request(ax, notice_at)
+    c.date_axis(ax, tz)
+    ax.set_ylabel("contacts since the request")
+    ax.set_ylim(bottom=0)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.grid(axis="y", color="#cccccc", linewidth=0.5)
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def _step(ax, times: pd.Series, start: list, name: str, style, marker, width: float) -> None:
+    x = c.to_num(pd.Series(start + list(times)))
+    y = ([0] if start else []) + list(range(1, len(times) + 1))
+    ax.plot(x, y, drawstyle="steps-post", color="black", linestyle=style, linewidth=width,
+            marker=marker, markevery=_marks(len(start), len(x)) if marker else None,
+            markersize=4, markerfacecolor="white", label=name)
+
+
+def _marks(first: int, end: int, most: int = 40) -> list[int]:
+    """Indices to mark: every point, or at most ``most`` evenly spread (dense lines)."""
+    step = max(1, (end - first) // most)
+    return list(range(first, end, step))

@@ -1,0 +1,616 @@
+"""WhatsApp "Export chat": the .txt the app writes, alone or inside the .zip "with media".
+
+Android writes ``date, time - Name: text``, iOS ``[date, time] Name: text``; the date and time
+follow the phone's locale (day/month/year order, 2- or 4-digit years, ``.`` ``/`` ``-``, 12 or 24
+hour clock with AM/PM, ``a. m.``, ``p.\\u00a0m.``, Finnish ``klo``, Hungarian ``2018. 06. 13.``)
+and may carry U+200E, U+202F or NBSP around the time. A message runs until the next header line::
+
+    06/03/2024, 18:02 - Messages and calls are end-to-end encrypted. No one outside of this ...
+    06/03/2024, 18:05 - Rob: Are you there?
+    06/03/2024, 18:06 - Rob: <Media omitted>
+    ‎[8/15/23, 9:12:48 AM] Dr. Feather: ‎image omitted
+    [17.9.2019, 16:37:47] Peter Doe: first line
+    second line of the same message
+
+Header layouts are data (``LAYOUTS``). The file's dominant layout (the shape that most header-like
+lines share, counted over the whole file) decides what a header is: a header-like line in another
+shape stays text of the message before it, so a sender cannot forge a line "from" someone else
+inside a message. A line in the dominant shape that goes back in time stays its own row with a
+warning that it may be forged. Times are local wall-clock times in the declared zone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import accounts, schema
+from ..errors import InputError
+from ._common import (
+    Head,
+    Source,
+    infer_date_order,
+    localize,
+    read_member,
+    require_tz,
+    zip_members,
+)
+
+FORMAT = "whatsapp"
+PLATFORM = "whatsapp"
+PATTERNS = ("*.txt (WhatsApp 'Export chat')", "*.zip with _chat.txt or 'WhatsApp Chat with X.txt'")
+DESCRIPTION = "WhatsApp 'Export chat' text or zip (Android and iOS layouts, every locale)"
+
+# ---------------------------------------------------------------------------------------------
+# Header layouts (bytes patterns: the file is matched undecoded, so memory stays ~1x the file).
+
+SP = rb"(?: |\xc2\xa0|\xe2\x80\xaf)"                      # space, NBSP, NARROW NBSP
+MARKS = rb"(?:\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9])*"  # LRM, RLM, bidi embeds/isolates
+DASH = rb"(?:-|\xe2\x80\x93)"                            # hyphen or EN DASH
+#: Loose date and time: every variant; a file's own shape is fixed from these (see Shape).
+DATE = (rb"(?P<d1>\d{1,4})(?P<ds>[./-])(?P<dsp>" + SP + rb"?)(?P<d2>\d{1,4})(?P=ds)(?P=dsp)"
+        rb"(?P<d3>\d{1,4})(?P<dend>\.?)")
+TIME = (MARKS + rb"(?P<H>\d{1,2})(?P<ts>[:.])(?P<M>\d\d)(?:(?P=ts)(?P<S>\d\d))?"
+        rb"(?:" + SP + rb"?" + MARKS + rb"(?P<ap>[AaPp])\.?" + SP + rb"?[Mm]\.?)?" + MARKS)
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    pattern: bytes      # {date} and {time} stand for DATE and TIME
+    example: str
+
+
+#: Where WhatsApp puts date and time on a message's first line. Order matters: the first layout
+#: that matches a line wins, so the bare one (Hungarian, no separator at all) comes last.
+LAYOUTS = (
+    Layout("android", rb"{date}," + SP + rb"{time}" + SP + DASH + SP,
+           "13/06/2018, 21:25 - Name: text"),
+    Layout("android_nocomma", rb"{date}" + SP + rb"{time}" + SP + DASH + SP,
+           "3/6/2018 1:55 p. m. - Name: text"),
+    Layout("android_klo", rb"{date}" + SP + rb"klo" + SP + rb"{time}" + SP + DASH + SP,
+           "13.6.2018 klo 21.25.15 - Name: text"),
+    Layout("ios", rb"\[{date}," + SP + rb"{time}\]" + SP, "[13/06/2018, 21:25:15] Name: text"),
+    Layout("ios_nocomma", rb"\[{date}" + SP + rb"{time}\]" + SP, "[06.13.18 21:25:15] Name: text"),
+    Layout("colon", rb"{date}" + SP + rb"{time}:" + SP, "13.06.18 21.25.15: Name: text"),
+    Layout("bare", rb"{date}" + SP + rb"{time}" + SP, "13. 6. 2018. 21:25:15 Name: text"),
+)
+
+
+def _suffixed(pattern: bytes, i: int) -> bytes:
+    """Rename named groups so several layouts can share one alternation."""
+    pattern = re.sub(rb"\(\?P<(\w+)>", rb"(?P<\1_%d>" % i, pattern)
+    return re.sub(rb"\(\?P=(\w+)\)", rb"(?P=\1_%d)" % i, pattern)
+
+
+def _fill(layout: Layout, date: bytes, time: bytes) -> bytes:
+    return layout.pattern.replace(b"{date}", date).replace(b"{time}", time)
+
+
+#: Any layout at a line start (after a newline): used to find the shapes a file contains.
+LOOSE = re.compile(rb"\n" + MARKS + rb"(?:" + b"|".join(
+    rb"(?P<L%d>" % i + _suffixed(_fill(lay, DATE, TIME), i) + rb")"
+    for i, lay in enumerate(LAYOUTS)) + rb")")
+BOM = b"\xef\xbb\xbf"
+SAMPLE_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One exact header shape: a layout plus the separators, widths and clock it uses."""
+
+    layout: int          # index into LAYOUTS
+    ds: bytes            # date separator
+    dsp: bytes           # space after the date separator (Hungarian '2018. 06. 13.')
+    dend: bytes          # '.' after the date (Hungarian)
+    year: int            # field holding a 4-digit year, or -1 when years have 2 digits
+    ts: bytes            # time separator
+    seconds: bool
+    clock12: bool
+
+    def describe(self) -> str:
+        return f"{LAYOUTS[self.layout].name} ({LAYOUTS[self.layout].example})"
+
+
+def _shape(m: re.Match) -> Shape | None:
+    i = int(m.lastgroup[1:])
+    g = lambda name: m.group(f"{name}_{i}")  # noqa: E731
+    widths = [len(g(f"d{k}")) for k in (1, 2, 3)]
+    if 3 in widths or widths.count(4) > 1:
+        return None
+    year = widths.index(4) if 4 in widths else -1
+    return Shape(i, g("ds"), g("dsp"), g("dend"), year, g("ts"), g("S") is not None,
+                 g("ap") is not None)
+
+
+def _strict(shape: Shape, yy_first: bool, named: bool) -> bytes:
+    """The exact pattern of one shape (named groups only when ``named``, for the fields pass)."""
+    grp = (lambda n, p: rb"(?P<%s>%s)" % (n, p)) if named else (lambda n, p: p)
+    yy = 0 if yy_first else 2
+
+    def field(k: int) -> bytes:
+        if k == shape.year:
+            return rb"\d{4}"
+        return rb"\d{2}" if shape.year == -1 and k == yy else rb"\d{1,2}"
+
+    ds, dsp = re.escape(shape.ds), re.escape(shape.dsp)
+    date = (grp(b"d1", field(0)) + ds + dsp + grp(b"d2", field(1)) + ds + dsp
+            + grp(b"d3", field(2)) + re.escape(shape.dend))
+    ts = re.escape(shape.ts)
+    time = MARKS + grp(b"H", rb"\d{1,2}") + ts + grp(b"M", rb"\d\d")
+    if shape.seconds:
+        time += ts + grp(b"S", rb"\d\d")
+    if shape.clock12:
+        time += SP + b"?" + MARKS + grp(b"ap", rb"[AaPp]") + rb"\." + b"?" + SP + rb"?[Mm]\.?"
+    return MARKS + _fill(LAYOUTS[shape.layout], date, time + MARKS)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a message's text means (RE2 patterns, applied to all rows at once by pyarrow).
+
+_M = r"[\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}]*"
+#: Media the export left out, as WhatsApp writes it in several languages.
+MEDIA_OMITTED = (
+    "<Media omitted>", "<media omitted>", "<Medien ausgeschlossen>", "<Multimedia omitido>",
+    "<Médias omis>", "<Media weggelaten>", "<Mídia oculta>", "<Media omessi>",
+    "image omitted", "video omitted", "audio omitted", "sticker omitted", "GIF omitted",
+    "document omitted", "Contact card omitted", "Bild weggelassen", "imagen omitida",
+)
+#: Attachments named in the text (zip "with media"); group ``f<i>`` is the file name.
+ATTACHED = (
+    r"<\s*" + _M + r"attached:\s*(?P<fa>[^>\n]+?)\s*>",                    # iOS
+    r"(?P<fb>[^\n]+?)\s*<" + _M + r"attached>",                            # older iOS
+    r"(?P<fc>[^\n]+?) \((?:file attached|Datei angehängt|archivo adjunto|fichier joint|"
+    r"file allegato|arquivo anexado|bestand bijgevoegd)\)",                 # Android
+)
+DELETED = ("This message was deleted", "You deleted this message", "Diese Nachricht wurde "
+           "gelöscht.", "Du hast diese Nachricht gelöscht.", "Se eliminó este mensaje.",
+           "Eliminaste este mensaje.", "Ce message a été supprimé", "Vous avez supprimé ce message")
+CALLS = ("Missed voice call", "Missed video call", "Missed group voice call",
+         "Missed group video call")
+
+
+def _alts(words: Sequence[str]) -> str:
+    return "|".join(re.escape(w) for w in words)
+
+
+KIND_RE = (r"\A" + _M + r"(?:(?P<deleted>" + _alts(DELETED) + r")|(?P<call>" + _alts(CALLS)
+           + r")|(?P<omitted>" + _alts(MEDIA_OMITTED) + r")|" + "|".join(ATTACHED) + r")"
+           + _M + r"\r?(?:\n|\z)")
+#: "Name: " at the start of a message; the name stops at the first ': ' (or ':' at line end).
+NAME_RE = r"(?m)\A(?P<name>[^\n]+?):(?: |\r?$)"
+#: Lines that only group chats have (Python re, run on system lines only).
+GROUP_EVENTS = re.compile(
+    r"created group|\badded\b|\bleft$|\bremoved\b|joined using this group's invite link|"
+    r"changed the subject|changed this group's icon|changed the group description|"
+    r"You were added|now an admin|hat die Gruppe|creó el grupo|a créé le groupe")
+#: "You ..." system lines are the export owner's own actions, except the passive ones.
+OWNER_ACTION = re.compile(r"^\W*You (?!were |are |'re |joined from )")
+E2E_NOTICE = re.compile(r"^\W*(?:Messages and calls are end-to-end encrypted|Messages to this "
+                        r"(?:group|chat) (?:and calls )?are now secured)")
+CHAT_NAME = re.compile(r"^(?:WhatsApp Chat (?:with|mit|-|avec|con)|Chat de WhatsApp con|"
+                       r"Conversa do WhatsApp com|Discussion WhatsApp avec)\s+(?P<name>.+)$")
+PHONE_NAME = re.compile(r"^\+[\d \u00a0\u202f\-()]{6,}$")
+BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068"
+                         "\u2069\ufeff"))
+FORGED = ("out of order: earlier than the message before it; may be forged (a header typed "
+          "inside a message) or reordered by the export")
+OTHER_LAYOUT = ("a line of this message looks like a message header in another layout: "
+                "kept as text of this message")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def sniff(head: Head) -> bool:
+    if head.is_zip:
+        return any(_chat_member_rank(m) < 2 for m in head.members)
+    if not head.name.endswith(".txt"):
+        return False
+    data = b"\n" + head.data[len(BOM):] if head.data.startswith(BOM) else b"\n" + head.data
+    shapes = [s for s in map(_shape, LOOSE.finditer(data[:16384])) if s]
+    # Signal's own text export writes '[2019-12-24, 12:23] Name: text': year first, dashes and
+    # no seconds, a shape WhatsApp does not use; leave it to the Signal reader.
+    return bool(shapes) and not all(_is_signal_shape(s) for s in shapes)
+
+
+def _is_signal_shape(s: Shape) -> bool:
+    return LAYOUTS[s.layout].name == "ios" and s.year == 0 and s.ds == b"-" and not s.seconds
+
+
+def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
+         date_order: str | None = None, region: str | None = None) -> pd.DataFrame:
+    src = Source(Path(path), FORMAT)
+    zone = require_tz(tz, FORMAT)
+    if date_order not in (None, "dmy", "mdy", "ymd"):
+        raise InputError(f"{FORMAT}: date_order must be dmy, mdy or ymd; got {date_order!r}")
+    data, member = _load(src.path)
+    chat = _chat_name(src.path, member)
+    parsed = _parse(data, src, date_order)
+    cols = _columns(parsed, zone, owner if not isinstance(owner, str) else (owner,), region)
+    return _frame(src, parsed, cols, chat, member, zone)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def _chat_member_rank(name: str) -> int:
+    """0 for '_chat.txt', 1 for 'WhatsApp Chat with X.txt', 2 for anything else."""
+    base = name.rsplit("/", 1)[-1]
+    if base == "_chat.txt":
+        return 0
+    return 1 if base.endswith(".txt") and CHAT_NAME.match(base[:-4]) else 2
+
+
+def _load(path: Path) -> tuple[bytes, str | None]:
+    """The chat text's bytes, and its zip member name (None for a plain .txt)."""
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic != b"PK\x03\x04":
+        return path.read_bytes(), None
+    best: tuple[int, bytes, str] | None = None
+    for info, zf in zip_members(path):
+        rank = _chat_member_rank(info.filename)
+        if rank < 2 and (best is None or rank < best[0]):
+            best = (rank, read_member(zf, info), info.filename)
+    if best is None:
+        raise InputError(f"{path.name}: expected a WhatsApp export zip with _chat.txt or "
+                         "'WhatsApp Chat with X.txt' inside; got none: pass the .txt instead")
+    return best[1], best[2]
+
+
+def _chat_name(path: Path, member: str | None) -> str:
+    for name in ((member or "").rsplit("/", 1)[-1], path.name):
+        stem = name.rsplit(".", 1)[0]
+        m = CHAT_NAME.match(stem)
+        if m:
+            return m.group("name")
+    return path.name.rsplit(".", 1)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Splitting the file into records
+
+
+@dataclass
+class Parsed:
+    shape: Shape
+    order: str
+    pre: bytes                  # text before the first header ('' when the file starts with one)
+    first_line: int             # line number of the first header
+    headers: list[bytes]
+    rests: list[bytes]          # everything after each header up to the next header
+    naive: np.ndarray           # datetime64[s], NaT where the header's date is impossible
+    other_layout: set[int]      # records holding a header-like line of another shape
+    encoding: str
+
+
+def _parse(data: bytes, src: Source, date_order: str | None) -> Parsed:
+    yy_first = date_order == "ymd"
+    shape = _sample_shape(data)
+    headers, rests, pre, first = _split(data, shape, yy_first)
+    others, other_rows = _other_shapes(pre, rests, shape)
+    if not headers:
+        raise InputError(f"{FORMAT}: no complete message line in the file's layout "
+                         f"({shape.describe()}); if the years are written first with 2 digits, "
+                         "pass date_order = \"ymd\"")
+    best, best_n = max(others.items(), key=lambda kv: kv[1], default=(None, 0))
+    if best is not None and best_n > len(headers):
+        # The head of the file was not representative: the whole file decides.
+        shape = best
+        headers, rests, pre, first = _split(data, shape, yy_first)
+        others, other_rows = _other_shapes(pre, rests, shape)
+    src.assume(f"header layout: {shape.describe()}, {len(headers)} message lines"
+               + (f"; {sum(others.values())} header-like lines of other layouts kept as text"
+                  if others else ""))
+    fields = _fields(headers, shape, yy_first)
+    order, naive = _dates(fields, shape, yy_first, date_order, src)
+    encoding = "utf-8"
+    return Parsed(shape, order, pre, first, headers, rests, naive, other_rows, encoding)
+
+
+def _sample_shape(data: bytes) -> Shape:
+    """The most common shape in the head of the file (a candidate; the whole file confirms)."""
+    head = b"\n" + (data[len(BOM):SAMPLE_BYTES] if data.startswith(BOM) else data[:SAMPLE_BYTES])
+    counts = Counter(s for s in map(_shape, LOOSE.finditer(head)) if s)
+    if not counts:
+        counts = Counter(s for s in map(_shape, LOOSE.finditer(b"\n" + data)) if s)
+    if not counts:
+        raise InputError(f"{FORMAT}: expected message lines such as '13/06/2018, 21:25 - Name: "
+                         "text' or '[13/06/2018, 21:25:15] Name: text'; found none: is this a "
+                         "WhatsApp 'Export chat' file?")
+    return counts.most_common(1)[0][0]
+
+
+def _split(data: bytes, shape: Shape, yy_first: bool,
+           ) -> tuple[list[bytes], list[bytes], bytes, int]:
+    """Headers and the text after each, split at header lines of ``shape`` only."""
+    strict = _strict(shape, yy_first, named=False)
+    parts = re.compile(rb"\n(" + strict + rb")").split(data)
+    pre, headers, rests = parts[0], parts[1::2], parts[2::2]
+    del parts
+    at_start = re.compile(rb"(?:" + BOM + rb")?" + strict).match(pre)
+    if at_start:
+        headers.insert(0, pre[:at_start.end()])
+        rests.insert(0, pre[at_start.end():])
+        return headers, rests, b"", 1
+    return headers, rests, pre, pre.count(b"\n") + 2
+
+
+def _other_shapes(pre: bytes, rests: list[bytes], shape: Shape,
+                  ) -> tuple[Counter, set[int]]:
+    """Header-like lines of other shapes, which can only sit inside messages (or before them)."""
+    counts: Counter = Counter()
+    rows: set[int] = set()
+    for i, text in ((-1, b"\n" + pre), *((i, r) for i, r in enumerate(rests) if b"\n" in r)):
+        found = [s for s in map(_shape, LOOSE.finditer(text)) if s and s != shape]
+        if found:
+            counts.update(found)
+            if i >= 0:
+                rows.add(i)
+    return counts, rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Times
+
+
+def _fields(headers: list[bytes], shape: Shape, yy_first: bool) -> np.ndarray:
+    """(n, 7) integers d1 d2 d3 H M S pm from the headers, parsed in one pass."""
+    names = [b"d1", b"d2", b"d3", b"H", b"M"] + [b"S"] * shape.seconds + [b"ap"] * shape.clock12
+    rx = re.compile(_strict(shape, yy_first, named=True))
+    first = headers[:1]
+    if first and first[0].startswith(BOM):
+        first = [first[0][len(BOM):]]
+    blob = rx.sub(b" ".join(rb"\g<%s>" % n for n in names), b"\n".join(first + headers[1:]))
+    blob = blob.translate(_AP_DIGITS)
+    values = np.fromstring(blob, dtype=np.int64, sep=" ") if blob else np.empty(0, np.int64)
+    k = len(names)
+    if values.size != len(headers) * k:   # cannot happen: every header matched this pattern
+        raise InputError(f"{FORMAT}: internal error reading header times (got {values.size} "
+                         f"numbers for {len(headers)} headers)")
+    out = np.zeros((len(headers), 7), dtype=np.int64)
+    out[:, :5] = values.reshape(-1, k)[:, :5]
+    if shape.seconds:
+        out[:, 5] = values.reshape(-1, k)[:, 5]
+    if shape.clock12:
+        out[:, 6] = values.reshape(-1, k)[:, -1] + 1   # 1 am, 2 pm
+    return out
+
+
+_AP_DIGITS = bytes.maketrans(b"AaPp", b"0011")
+
+
+def _dates(f: np.ndarray, shape: Shape, yy_first: bool, date_order: str | None,
+           src: Source) -> tuple[str, np.ndarray]:
+    """Naive local datetimes from the fields; the day/month order is read from the whole file."""
+    year_at = shape.year if shape.year >= 0 else (0 if yy_first else 2)
+    a, b = [k for k in range(3) if k != year_at]
+    if year_at == 0:
+        if date_order in ("dmy", "mdy"):
+            raise InputError(f"{FORMAT}: date_order={date_order!r} was given but the dates "
+                             "start with the year; use date_order = \"ymd\" or leave it out")
+        order, month, day = "ymd", f[:, a], f[:, b]
+    else:
+        if date_order == "ymd":
+            raise InputError(f"{FORMAT}: date_order='ymd' was given but the dates end with a "
+                             "4-digit year; use dmy or mdy, or leave it out")
+        # Only "is any value over 12" matters, so the maxima stand for the whole columns.
+        order = infer_date_order(f[:, a].max(initial=0, keepdims=True).tolist(),
+                                 f[:, b].max(initial=0, keepdims=True).tolist(), FORMAT,
+                                 date_order)
+        day, month = (f[:, a], f[:, b]) if order == "dmy" else (f[:, b], f[:, a])
+        src.assume(f"date order {order}" + (" (given)" if date_order else
+                                             " (inferred: a day over 12 decides)"))
+    year = f[:, year_at] + (2000 if shape.year == -1 else 0)
+    if shape.year == -1:
+        src.assume("2-digit years read as 20yy")
+    hour = f[:, 3]
+    if shape.clock12:
+        hour = np.where(f[:, 6] == 2, hour % 12 + 12, hour % 12)
+        hour = np.where(f[:, 3] > 12, 99, hour)     # '13:00 PM' is not a time
+    return order, _naive(year, month, day, hour, f[:, 4], f[:, 5])
+
+
+_DAYS_IN_MONTH = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _naive(y, m, d, hh, mm, ss) -> np.ndarray:
+    """datetime64[s] from civil fields, vectorised; impossible dates become NaT."""
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    mc = np.clip(m, 0, 12)
+    dim = _DAYS_IN_MONTH[mc] - ((mc == 2) & ~leap)
+    ok = (m >= 1) & (m <= 12) & (d >= 1) & (d <= dim) & (hh < 24) & (mm < 60) & (ss < 60)
+    yy = y - (m <= 2)
+    era = np.floor_divide(yy, 400)
+    yoe = yy - era * 400
+    doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
+    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    secs = days * 86400 + hh * 3600 + mm * 60 + ss
+    return np.where(ok, secs, np.iinfo(np.int64).min).astype("datetime64[s]")
+
+
+# ---------------------------------------------------------------------------------------------
+# Columns
+
+
+def _columns(p: Parsed, zone: str, owner: Sequence[str], region: str | None) -> dict:
+    n = len(p.headers)
+    rests = list(p.rests)
+    if rests and rests[-1].endswith(b"\n"):      # the file's final line break ends the last line
+        rests[-1] = rests[-1][:-1]
+    arr = pa.array(rests, pa.large_binary())
+    try:
+        text = arr.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        p.encoding = "cp1252"
+        text = pa.array([r.decode("cp1252", errors="replace") for r in rests], pa.large_string())
+    del arr, rests
+    text = pc.replace_substring_regex(text, r"\r\z", "")     # CRLF files: the last line's CR
+    named = pc.extract_regex(text, NAME_RE)
+    has_name = named.is_valid().to_numpy(zero_copy_only=False)
+    body = pc.replace_substring_regex(text, NAME_RE, "", max_replacements=1)
+    names = pc.if_else(named.is_valid(), named.field("name"), "")
+    system = ~has_name
+    if n and has_name[0] and E2E_NOTICE.match(body[0].as_py()):
+        system[0] = True       # the notice written as if the chat partner sent it (first line)
+    kind, attachments = _kinds(pc.extract_regex(body, KIND_RE), system)
+    sender, display, from_owner = _senders(names, system, body, owner, region)
+    return {"body": body, "display": display, "sender": sender, "kind": kind,
+            "attachments": attachments, "from_owner": from_owner, "system": system, "n": n}
+
+
+def _kinds(kinds: pa.StructArray, system: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def hit(name: str) -> np.ndarray:
+        field = kinds.field(name)
+        return pc.fill_null(pc.greater(pc.utf8_length(field), 0), False).to_numpy(
+            zero_copy_only=False)
+
+    kind = np.full(len(system), "text", dtype=object)
+    # At most one of the alternatives matched, so joining them gives its file name.
+    files = pc.fill_null(pc.binary_join_element_wise(
+        *(kinds.field(g) for g in ("fa", "fb", "fc")), pa.scalar("", pa.large_string())), "")
+    media = hit("omitted") | pc.greater(pc.utf8_length(files), 0).to_numpy(zero_copy_only=False)
+    kind[media] = "media"
+    kind[hit("call")] = "call"
+    kind[hit("deleted")] = "deleted"
+    kind[system] = "system"
+    attachments = np.where(system, "", files.to_numpy(zero_copy_only=False).astype(object))
+    return kind, attachments
+
+
+def _owner_keys(owner: Sequence[str], region: str | None) -> set[str]:
+    keys = set()
+    for ident in owner:
+        platform, sep, rest = ident.partition(":")
+        if sep and platform.strip().lower() in accounts.ACCOUNT_PLATFORMS | {"sms", "tel"}:
+            keys.add(accounts.key_for(platform.strip().lower(), rest, region))
+        else:
+            keys.add(accounts.key_for(PLATFORM, ident, region))
+            if PHONE_NAME.match(ident.strip()):
+                keys.add(accounts.key_for("phone", ident, region))
+    return keys - {""}
+
+
+def sender_key(name: str, region: str | None) -> str:
+    """``whatsapp:<name>``, or ``phone:+E164`` for a sender shown as a number."""
+    clean = name.translate(BIDI)
+    if clean.startswith("~"):
+        clean = clean[1:].lstrip(" \u00a0\u202f")     # iOS marks non-contacts with '~ '
+    if PHONE_NAME.match(clean.strip()):
+        return accounts.key_for("phone", clean, region)
+    return accounts.key_for(PLATFORM, clean, region)
+
+
+def _senders(names: pa.Array, system: np.ndarray, body: pa.Array, owner: Sequence[str],
+             region: str | None) -> tuple[np.ndarray, np.ndarray, pd.arrays.BooleanArray]:
+    """Sender keys, names as shown and from_owner; keys are worked out once per distinct name."""
+    coded = pc.dictionary_encode(names)
+    uniq = coded.dictionary.to_pylist()
+    idx = coded.indices.to_numpy(zero_copy_only=False)
+    display = np.array(uniq, dtype=object)[idx] if uniq else np.array([], dtype=object)
+    keys = np.array([sender_key(u, region) for u in uniq], dtype=object)[idx] if uniq else \
+        np.array([], dtype=object)
+    keys[system] = ""
+    own = _owner_keys(owner, region)
+    from_owner = pd.array(np.isin(keys, list(own)), dtype="boolean") if own else \
+        pd.array([pd.NA] * len(keys), dtype="boolean")
+    for i in np.flatnonzero(system).tolist():
+        from_owner[i] = bool(OWNER_ACTION.match(body[i].as_py()))
+    return keys, display, from_owner
+
+
+# ---------------------------------------------------------------------------------------------
+# The frame
+
+
+def _frame(src: Source, p: Parsed, c: dict, chat: str, member: str | None,
+           zone: str) -> pd.DataFrame:
+    n = c["n"]
+    last = n - 1
+    sha = [hashlib.sha256(h + r + (b"\n" if i != last else b"")).hexdigest()
+           for i, (h, r) in enumerate(zip(p.headers, p.rests, strict=True))]
+    counts = np.fromiter((r.count(b"\n") for r in p.rests), dtype=np.int64, count=n)
+    lines = p.first_line + np.concatenate(([0], np.cumsum(counts + 1)[:-1])) if n else counts
+    prefix = f"zip:{member}:line:" if member else "line:"
+    locator = pc.binary_join_element_wise(prefix, pc.cast(pa.array(lines), pa.string()), "")
+    earliest, latest, dst = localize(pd.Series(p.naive), zone)
+    warnings = _warnings(p, dst, earliest, latest)
+    stamp = _stamps(p)
+    senders = c["sender"]
+    kind_group = _is_group(senders, c["system"], c["body"])
+    cols = {
+        "locator": _s(locator), "record_sha256": _s(sha),
+        "platform": PLATFORM, "conversation": chat,
+        "conversation_kind": "group" if kind_group else "direct",
+        "sent_at": earliest, "sent_at_latest": latest, "sent_at_raw": _s(stamp),
+        "time_basis": np.where(earliest.isna(), "missing", "local_declared"),
+        "sender": _s(senders), "sender_display": _s(c["display"]), "body": _s(c["body"]),
+        "kind": c["kind"], "attachments": _s(c["attachments"]), "warnings": _s(warnings),
+        "from_owner": c["from_owner"],
+    }
+    df = pd.DataFrame(cols)
+    if p.pre.strip():
+        df = pd.concat([_preamble_row(p, chat, kind_group, member), df], ignore_index=True)
+    src.assume(f"local times read in {zone}")
+    return src.frame(df)
+
+
+def _stamps(p: Parsed) -> pa.Array:
+    """The date and time as written: the header without its frame ('[', '] ', ' - ')."""
+    if p.encoding == "utf-8":
+        text = pa.array(p.headers, pa.large_binary()).cast(pa.large_string())
+    else:
+        text = pa.array([h.decode(p.encoding, errors="replace") for h in p.headers])
+    text = pc.utf8_ltrim(text, characters="[\ufeff\u200e\u200f\u202a\u202b\u202c")
+    return pc.utf8_rtrim(text, characters=" -\u2013]:\u00a0\u202f\u200e\u200f\u202c")
+
+
+def _s(values) -> pd.Series:
+    return pd.Series(values, dtype=schema.STRING)
+
+
+def _warnings(p: Parsed, dst: pd.Series, earliest: pd.Series, latest: pd.Series) -> np.ndarray:
+    warn = dst.to_numpy(dtype=object, na_value="", copy=True)
+    bad = np.isnat(p.naive)
+    previous = earliest.shift(1).ffill()
+    back = (latest < previous).to_numpy(dtype=bool, na_value=False)
+    for i in sorted(set(np.flatnonzero(bad | back | (warn != "")).tolist()) | p.other_layout):
+        parts = [warn[i]] if warn[i] else []
+        if bad[i]:
+            parts.append(f"impossible date or time in header {p.headers[i]!r}: no time kept")
+        if back[i]:
+            parts.append(FORGED)
+        if i in p.other_layout:
+            parts.append(OTHER_LAYOUT)
+        warn[i] = "; ".join(dict.fromkeys(parts))
+    return warn
+
+
+def _is_group(senders: np.ndarray, system: np.ndarray, body: pa.Array) -> bool:
+    if len(set(senders[~system].tolist()) - {""}) > 2:
+        return True
+    return any(GROUP_EVENTS.search(body[i].as_py()) for i in np.flatnonzero(system).tolist())
+
+
+def _preamble_row(p: Parsed, chat: str, group: bool, member: str | None) -> pd.DataFrame:
+    raw = p.pre + b"\n"
+    locator = f"zip:{member}:line:1" if member else "line:1"
+    return pd.DataFrame([{
+        "locator": locator, "record_sha256": hashlib.sha256(raw).hexdigest(),
+        "platform": PLATFORM, "conversation": chat,
+        "conversation_kind": "group" if group else "direct", "kind": "unparsed",
+        "time_basis": "missing", "body": p.pre.decode(p.encoding, errors="replace"),
+        "warnings": "text before the first message header (another layout, or not a "
+                    "WhatsApp line): kept unparsed",
+    }])

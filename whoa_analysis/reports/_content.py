@@ -1,0 +1,531 @@
+"""What the report says, once, as plain blocks; ``html.py`` and ``pdf.py`` only lay them out.
+
+Every value here is data (text); nothing is markup. The renderers escape (HTML) or map to the
+font (PDF). Sections and their order are the same in both formats because they come from here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..analysis import Analysis, contact_rows, seen
+from ..analysis.summary import iso
+from ..case import Case
+from . import _mail
+from .tables import _PLAIN_NUMBER, DANGEROUS_START
+
+NONE_FOUND = "none found in the sources listed"
+NO_EMAIL = "no email sources"
+NO_LEGAL = "This report states facts from the sources; it draws no legal conclusions."
+CONTENT_WARNING = ("Content warning: this report quotes messages exactly as they were sent. They "
+                   "may be abusive, threatening or distressing.")
+DIRECTION_NAMES = {
+    "respondent_to_victim": "respondent → victim", "respondent_group": "respondent in groups",
+    "victim_to_respondent": "victim → respondent", "third_party_to_victim": "third party → victim",
+    "unattributed_to_victim": "unattributed account → victim", "other": "other",
+}
+FIGURES = {  # file stem -> caption
+    "daily": "Contacts per day by direction, with the stop request marked.",
+    "lanes": "Every account that wrote to the victim, one lane each; hollow markers are "
+             "accounts not in the case file; NEW marks accounts first seen after the request.",
+    "heatmap": "Respondent contact after the stop request by hour of day and weekday.",
+    "cumulative": "Respondent contacts after the stop request, added up over time.",
+}
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+    level: int = 2
+    anchor: str = ""             # fixed ids only, never from data
+
+
+@dataclass(frozen=True)
+class Para:
+    text: str
+    style: str = ""              # "", "warning", "note", "strong", "lead" (kept with the next)
+
+
+@dataclass(frozen=True)
+class Pre:
+    text: str                    # verbatim, whitespace kept
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+    widths: tuple[float, ...] = ()   # relative column widths for the PDF
+    key_value: bool = False          # a two-column fact list without a header row
+    mono: tuple[int, ...] = ()       # columns of hashes and ids, set in monospace
+    nowrap: tuple[int, ...] = ()     # short columns (times, channel) kept on one line in HTML
+
+
+@dataclass(frozen=True)
+class Image:
+    name: str
+    png: bytes
+    caption: str
+
+
+Block = Heading | Para | Pre | Table | Image
+
+
+@dataclass(frozen=True)
+class Inputs:
+    case: Case
+    analysis: Analysis
+    import_report: pd.DataFrame
+    manifest: dict | None
+    custody: list[dict]
+    figures: dict[str, bytes]
+    traces: list[_mail.MailTrace]
+    generated_at: str            # ISO 8601 UTC, injectable so tests can compare bytes
+    tool_version: str
+    max_rows: int | None = None  # contact rows shown (the PDF's cap); None = all
+    neutralised: int = 0         # cells neutralised in the CSV/XLSX viewing exports
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    report_id: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+# --- small helpers ----------------------------------------------------------------------------
+
+#: C0/C1 controls (not tab/newline) and the bidirectional marks, overrides and isolates.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(value: str) -> str:
+    """Control and direction-override characters as ``[U+XXXX]``: a right-to-left override in a
+    message must not reorder what the reader sees (the Parquet file keeps the exact text)."""
+    return _INVISIBLE.sub(lambda m: f"[U+{ord(m.group()):04X}]", value)
+
+
+def report_id(summary: dict) -> str:
+    """A short hash of the summary: the same findings give the same id."""
+    text = json.dumps(summary, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def text(value: object) -> str:
+    if value is None or (not isinstance(value, list | tuple | dict) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def local(ts: object, tz: str) -> str:
+    if ts is None or pd.isna(ts):
+        return ""
+    return pd.Timestamp(ts).tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def evidence_ref(row: pd.Series | dict) -> str:
+    return (f"{text(row['source_path'])} · {text(row['locator'])} · sha256 "
+            f"{text(row['record_sha256'])}")
+
+
+def excerpt(row: pd.Series, limit: int = 200) -> str:
+    body = text(row.get("body", ""))
+    return (body or text(row.get("subject", "")))[:limit]
+
+
+def count_neutralised(frames: list[pd.DataFrame]) -> int:
+    """Cells a spreadsheet would run as a formula, i.e. those the CSV/XLSX writers prefix."""
+    total = 0
+    for df in frames:
+        for _, col in df.items():
+            if isinstance(col.dtype, pd.DatetimeTZDtype):
+                continue
+            values = col.dropna()
+            values = values[values.map(lambda v: isinstance(v, str))].astype(str)
+            risky = values.str.startswith(DANGEROUS_START) & ~values.str.fullmatch(
+                _PLAIN_NUMBER.pattern)
+            total += int(risky.sum())
+    return total
+
+
+def counted(analysis: Analysis) -> pd.DataFrame:
+    msgs = analysis.messages
+    return msgs[msgs["duplicate_of"].fillna("") == ""] if "duplicate_of" in msgs else msgs
+
+
+# --- the report -------------------------------------------------------------------------------
+
+def build(inp: Inputs) -> Report:
+    rid = report_id(inp.analysis.summary)
+    blocks: list[Block] = []
+    for section in (cover, parties, stop_request, headline, victim_after, contacts_after,
+                    other_after, conduct, undetermined, charts, email_appendix, exhibits,
+                    custody, processing):
+        blocks += section(inp, rid)
+    title = f"Evidence report: {inp.case.title or inp.case.id}"
+    return Report(title, rid, blocks)
+
+
+SECTIONS = (("cover", "Cover"), ("parties", "Parties and accounts"),
+            ("notice", "The stop request"), ("counts", "Headline counts"),
+            ("victim", "The victim's own messages after the request"),
+            ("contacts", "Contacts after the request"),
+            ("others", "Other messages to the victim after the request"),
+            ("conduct", "Course of conduct"), ("undetermined", "Undetermined rows"),
+            ("charts", "Charts"), ("email", "Email technical appendix"),
+            ("exhibits", "Exhibit list"), ("custody", "Custody log"),
+            ("processing", "Processing log"))
+_TITLES = dict(SECTIONS)
+
+
+def _h(anchor: str) -> Heading:
+    return Heading(_TITLES[anchor], 2, anchor)
+
+
+def cover(inp: Inputs, rid: str) -> list[Block]:
+    case = inp.case
+    facts = [("Case", f"{case.id}: {case.title}" if case.title else case.id),
+             ("Report id", f"{rid} (SHA-256 of the findings, summary.json, first 16 digits)"),
+             ("Generated", f"{inp.generated_at} (UTC) by whoa_analysis {inp.tool_version}"),
+             ("Prepared for", case.prepared_for or "(not stated in the case file)"),
+             ("Prepared by", case.prepared_by or "(not stated in the case file)"),
+             ("Times shown in", f"UTC and {case.timezone} (the case's time zone)")]
+    out: list[Block] = [Heading(f"Evidence report: {case.title or case.id}", 1, "cover"),
+                        Table(("fact", "value"), facts, (1, 3), key_value=True),
+                        Para(CONTENT_WARNING, "warning"), Para(NO_LEGAL, "strong")]
+    out += [Para(f"Note: {p}", "note") for p in inp.analysis.notice.problems]
+    return out
+
+
+def parties(inp: Inputs, rid: str) -> list[Block]:
+    case, msgs = inp.case, counted(inp.analysis)
+    table = seen.accounts_table(msgs)
+    sent = dict(zip(table["account"], table["messages"]))
+    rows = []
+    for person in case.people:
+        for written, key in zip(person.accounts_as_written, person.accounts):
+            rows.append((person.name, person.id, person.role, written, str(sent.get(key, 0)),
+                         f"listed for {person.id} in the case file ({case.file.name})"))
+    owners = [f"{s.relpath} → {s.owner}" for s in case.sources if s.owner]
+    out: list[Block] = [_h("parties"),
+                        Table(("person", "id", "role", "account (as written)", "messages sent",
+                               "how attributed"), rows, (2, 1, 1.3, 3, 1, 3))]
+    if owners:
+        out.append(Para("Messages an export marks as its owner's own (\"You\", outgoing) are "
+                        "attributed to the owner of that source: " + "; ".join(owners) + "."))
+    out += _unclaimed(inp, table)
+    return out
+
+
+def _unclaimed(inp: Inputs, table: pd.DataFrame) -> list[Block]:
+    after = {u["account"]: u["total"]
+             for u in inp.analysis.summary.get("unattributed_accounts_after_notice", [])}
+    free = table[table["person"].fillna("") == ""]
+    out: list[Block] = [Heading("Accounts not in the case file (unattributed)", 3)]
+    if free.empty:
+        return out + [Para("Every account that sent a message is listed in the case file.")]
+    rows = [(text(r["account"]), text(r["shown_as"]), str(int(r["messages"])),
+             str(after.get(r["account"], 0)), text(iso(r["first_seen"])),
+             text(iso(r["last_seen"])), text(r["platforms"])) for _, r in free.iterrows()]
+    out.append(Table(("account", "shown as", "messages", "to the victim after the request",
+                      "first seen (UTC)", "last seen (UTC)", "platforms"), rows,
+                     (3, 2, 1, 1.3, 2, 2, 1.3)))
+    hints = seen.suggestions(counted(inp.analysis), inp.analysis.notice.latest, inp.case.region)
+    if len(hints):
+        out.append(Para("Suggestions (never applied: the volunteer decides, and adds an account "
+                        "to the case file to accept one):"))
+        out.append(Table(("account", "suggested person", "why"),
+                         [tuple(map(text, r)) for r in hints.itertuples(index=False)], (2, 1, 4)))
+    return out
+
+
+def stop_request(inp: Inputs, rid: str) -> list[Block]:
+    notice, tz = inp.analysis.notice, inp.case.timezone
+    out: list[Block] = [_h("notice")]
+    if not notice.found:
+        return out + [Para("No stop request was found. " + " ".join(notice.problems), "warning")]
+    row = notice.row
+    when = f"{iso(row['sent_at'])} (UTC); {local(row['sent_at'], tz)} ({tz})"
+    if text(row.get("sent_at_latest")) and row["sent_at_latest"] != row["sent_at"]:
+        when += (f"; the local time was ambiguous (clock change): it may be as late as "
+                 f"{iso(row['sent_at_latest'])} (UTC), and only later rows count as after")
+    facts = [("Sent", when), ("Channel", text(row["platform"])),
+             ("From", f"{text(row['sender'])} ({text(row.get('sender_person', ''))})"),
+             ("To", text(row.get("recipients", ""))), ("Subject", text(row.get("subject", ""))),
+             ("Source", f"{text(row['source_path'])} at {text(row['locator'])}"),
+             ("Record SHA-256", text(row["record_sha256"])),
+             ("Message id", text(row["message_id"])),
+             ("How it was found", notice.how_found), ("Receipt", notice.received)]
+    out += [Table(("fact", "value"), facts, (1, 4), key_value=True, mono=()),
+            Para("The request, verbatim:", "lead"), Pre(text(row["body"]) or text(row["subject"]))]
+    repeats = notice.repeats
+    if len(repeats):
+        out.append(Heading("Later requests (repeats)", 3))
+        out.append(Table(("sent (UTC)", "channel", "text", "evidence"),
+                         [(text(iso(r["sent_at"])), text(r["platform"]), excerpt(r),
+                           evidence_ref(r)) for _, r in repeats.iterrows()], (1.5, 1, 4, 3)))
+    else:
+        out.append(Para("Later requests (repeats): none found in the sources listed."))
+    return out
+
+
+def headline(inp: Inputs, rid: str) -> list[Block]:
+    msgs = counted(inp.analysis)
+    contact = msgs[msgs["is_contact"].fillna(False).astype(bool)] if "is_contact" in msgs else msgs
+    grid = pd.crosstab(contact["direction"].astype(str), contact["period"].astype(str)) \
+        if len(contact) else pd.DataFrame()
+    def cell(direction: str, period: str) -> str:
+        has = direction in grid.index and period in grid.columns
+        return str(int(grid.loc[direction, period])) if has else "0"
+    rows = [(DIRECTION_NAMES[d], cell(d, "before"), cell(d, "after"), cell(d, "undetermined"))
+            for d in DIRECTION_NAMES if d != "other"]
+    summary = inp.analysis.summary
+    after = summary["respondent_contacts_after_notice"]
+    before = summary["respondent_contacts_before_notice"]
+    platforms = sorted(set(after.get("by_platform", {})) | set(before.get("by_platform", {})))
+    rows += [(f"respondent → victim by {p}", str(before["by_platform"].get(p, 0)),
+              str(after["by_platform"].get(p, 0)), "") for p in platforms]
+    accounts = sorted(set(after.get("by_account", {})) | set(before.get("by_account", {})))
+    rows += [(f"respondent → victim from {a}", str(before["by_account"].get(a, 0)),
+              str(after["by_account"].get(a, 0)), "") for a in accounts]
+    facts = [("Messages in the sources (copies counted once)", str(summary["messages_total"])),
+             ("Copies of the same message merged", str(summary["duplicates_merged"])),
+             ("First respondent contact after the request (UTC)", text(after.get("first_at"))),
+             ("Last respondent contact after the request (UTC)", text(after.get("last_at")))]
+    return [_h("counts"),
+            Table(("contacts", "before the request", "after the request", "undetermined"),
+                  rows, (4, 1.2, 1.2, 1.2)),
+            Table(("fact", "value"), facts, (3, 2), key_value=True)]
+
+
+def _contact_table(rows: pd.DataFrame, tz: str, limit: int | None) -> list[Block]:
+    view = contact_rows(rows, tz)
+    shown = view if limit is None else view.head(limit)
+    body = [(str(i + 1), text(r["sent_at_utc"]), text(r["sent_at_local"]), text(r["platform"]),
+             f"{text(r['from_account'])} ({text(r['from_name'])})" if r["from_name"]
+             else text(r["from_account"]), text(r["kind"]), text(r["excerpt"]),
+             f"{text(r['source_path'])} · {text(r['locator'])} · sha256 "
+             f"{text(r['record_sha256'])}") for i, r in shown.iterrows()]
+    out: list[Block] = [Table(("#", "sent (UTC)", f"local ({tz})", "channel", "account", "kind",
+                               "excerpt", "evidence reference"), body,
+                              (0.5, 2.1, 2.1, 1.1, 2, 0.7, 3.6, 3.3), mono=(7,),
+                              nowrap=(0, 1, 2, 3, 5))]
+    if len(shown) < len(view):
+        out.append(Para(f"Showing the first {len(shown)} of {len(view)} rows; every row is in "
+                        "contacts_after_notice.csv.", "note"))
+    return out
+
+
+def victim_after(inp: Inputs, rid: str) -> list[Block]:
+    rows = inp.analysis.tables.get("victim_after", pd.DataFrame())
+    out: list[Block] = [_h("victim")]
+    if rows.empty:
+        return out + [Para(NONE_FOUND, "strong")]
+    return out + [Para(f"{len(rows)} message(s) from the victim to the respondent after the "
+                       "request:")] + _contact_table(rows, inp.case.timezone, inp.max_rows)
+
+
+def contacts_after(inp: Inputs, rid: str) -> list[Block]:
+    rows = inp.analysis.tables.get("respondent_after", pd.DataFrame())
+    out: list[Block] = [_h("contacts")]
+    if rows.empty:
+        return out + [Para("No respondent contact after the request: " + NONE_FOUND + ".")]
+    return out + [Para(f"Every contact from the respondent to the victim after the request, in "
+                       f"time order ({len(rows)}); the excerpt is the first 200 characters, "
+                       "exactly as exported.")] + _contact_table(rows, inp.case.timezone,
+                                                                 inp.max_rows)
+
+
+def other_after(inp: Inputs, rid: str) -> list[Block]:
+    parts = [(name, inp.analysis.tables.get(key, pd.DataFrame()))
+             for key, name in (("unattributed_after", "From accounts not in the case file"),
+                               ("group_after", "Respondent posts in group conversations"),
+                               ("third_party_after", "From third parties"))]
+    out: list[Block] = [_h("others")]
+    for name, rows in parts:
+        out.append(Heading(f"{name} ({len(rows)})", 3))
+        if rows.empty:
+            out.append(Para(NONE_FOUND + "."))
+        else:
+            out += _contact_table(rows, inp.case.timezone, inp.max_rows)
+    return out
+
+
+def conduct(inp: Inputs, rid: str) -> list[Block]:
+    c = inp.analysis.conduct or {}
+    gaps = c.get("gaps_days", [])
+    facts = [("Separate days with respondent contact after the request",
+              str(c.get("days_with_contact", 0))),
+             ("First and last such day", f"{c.get('first_day', '')} to {c.get('last_day', '')}"
+              if c.get("first_day") else ""),
+             ("Longest gap between such days (days)", text(c.get("longest_gap_days"))),
+             ("Gaps between consecutive days (days)", ", ".join(map(str, gaps[:200]))
+              + (" …" if len(gaps) > 200 else "")),
+             ("Accounts first seen after the request", ", ".join(c.get("new_accounts_after", []))
+              or "none"),
+             ("Channels first used after the request",
+              ", ".join(c.get("new_channels_after", [])) or "none")]
+    out: list[Block] = [_h("conduct"), Table(("fact", "value"), facts, (2, 3), key_value=True)]
+    weeks = inp.analysis.tables.get("respondent_by_week", pd.DataFrame())
+    if len(weeks):
+        pivot = weeks.pivot_table(index="period", columns="platform", values="count",
+                                  aggfunc="sum", fill_value=0, observed=True)
+        cols = [str(p) for p in pivot.columns]
+        rows = [(str(week), str(int(r.sum())), *[str(int(v)) for v in r])
+                for week, r in pivot.iterrows()]
+        out += [Heading("Respondent contact after the request, by week (weeks start Monday, "
+                        f"{inp.case.timezone})", 3),
+                Table(("week of", "total", *cols), rows)]
+    return out
+
+
+def undetermined(inp: Inputs, rid: str) -> list[Block]:
+    rows = inp.analysis.tables.get("undetermined", pd.DataFrame())
+    out: list[Block] = [_h("undetermined"),
+                        Para("Contacts that cannot be placed before or after the request are "
+                             "listed here and counted in neither.")]
+    if rows.empty:
+        return out + [Para(NONE_FOUND + ".")]
+    body = [(text(r.get("sent_at_raw", "")), text(iso(r["sent_at"])), text(r["platform"]),
+             text(r["sender"]), DIRECTION_NAMES.get(text(r["direction"]), text(r["direction"])),
+             text(r.get("undetermined_reason", "")), excerpt(r, 120), evidence_ref(r))
+            for _, r in rows.head(inp.max_rows or len(rows)).iterrows()]
+    return out + [Table(("time as exported", "UTC", "channel", "account", "direction", "why",
+                         "excerpt", "evidence reference"), body, (1.5, 1.6, 1, 2, 1.4, 2, 2.5, 3),
+                        mono=(7,))]
+
+
+def charts(inp: Inputs, rid: str) -> list[Block]:
+    out: list[Block] = [_h("charts")]
+    for name, caption in FIGURES.items():
+        if name in inp.figures:
+            out.append(Image(name, inp.figures[name], f"{caption} Times in {inp.case.timezone}."))
+    return out
+
+
+def email_appendix(inp: Inputs, rid: str) -> list[Block]:
+    out: list[Block] = [_h("email")]
+    if not inp.traces:
+        return out + [Para(NO_EMAIL)]
+    out.append(Para("For each mail from the respondent after the request: the path it took "
+                    "(Received headers, newest first), where it entered the victim's providers "
+                    "(the handoff), authentication results and where to report it. Headers "
+                    "below the handoff were written by machines the sender controls and can "
+                    "be forged."))
+    for n, item in enumerate(inp.traces, 1):
+        out += _one_trace(n, item)
+    return out
+
+
+def _one_trace(n: int, item: _mail.MailTrace) -> list[Block]:
+    row, tr = item.row, item.trace
+    out: list[Block] = [Heading(f"Mail {n}: {text(iso(row['sent_at']))} (UTC)", 3)]
+    facts = [("Message-ID", _mail.message_id_header(row)), ("From", text(row["sender"])),
+             ("Subject", text(row.get("subject", ""))), ("Evidence", evidence_ref(row))]
+    if tr is None:
+        return out + [Table(("fact", "value"), facts, (1, 4), key_value=True),
+                      Para(item.problem, "note"), Pre(text(row.get(_mail.HEADERS, "")))]
+    facts += [("Handoff", text(_mail.field(tr, "handoff", ""))),
+              ("Originating IP", text(_mail.field(tr, "originating_ip", ""))),
+              ("DKIM signing domains", ", ".join(map(str, _mail.field(tr, "dkim_domains", [])
+                                                     or []))),
+              ("Authentication results", _auth(_mail.field(tr, "auth_results", "")))]
+    out.append(Table(("fact", "value"), facts, (1, 4), key_value=True))
+    hops = _mail.field(tr, "hops")
+    if isinstance(hops, pd.DataFrame) and len(hops):
+        out.append(Table(tuple(map(str, hops.columns)),
+                         [tuple(text(v) for v in r) for r in hops.itertuples(index=False)]))
+    abuse = _mail.abuse_contacts(tr)
+    if abuse:
+        out.append(Table(("abuse contact", "what it is", "how it was found"),
+                         [(a["address"], a["what"], a["how_found"]) for a in abuse], (2, 2, 3)))
+    note = text(_mail.field(tr, "forgeable_note", ""))
+    if note:
+        out.append(Para(note, "note"))
+    out += [Para("Full headers, verbatim:", "lead"), Pre(text(row.get(_mail.HEADERS, "")))]
+    return out
+
+
+def _auth(value: object) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "; ".join(map(str, value))
+    return text(value)
+
+
+def exhibits(inp: Inputs, rid: str) -> list[Block]:
+    out: list[Block] = [_h("exhibits")]
+    manifest = inp.manifest or {}
+    files = manifest.get("files", [])
+    if not files:
+        return out + [Para("No manifest: the sources were not taken in.", "warning")]
+    out.append(Para(f"Every source file as hashed at intake ({text(manifest.get('created_at'))}, "
+                    f"whoa_analysis {text(manifest.get('tool_version'))}); each was re-hashed "
+                    "and matched before this report was made. manifest.json in this pack "
+                    "holds the same list."))
+    rows = [(str(i), text(f.get("path")), f"{int(f.get('size', 0)):,}", text(f.get("sha256")))
+            for i, f in enumerate(files, 1)]
+    return out + [Table(("exhibit", "file", "bytes", "SHA-256"), rows, (0.7, 4, 1.2, 5),
+                        mono=(3,))]
+
+
+def custody(inp: Inputs, rid: str) -> list[Block]:
+    out: list[Block] = [_h("custody"),
+                        Para("Each entry carries the hash of the one before it, so an edited or "
+                             "removed entry breaks the chain (whoa verify checks it). This "
+                             "report's own entry is added after it is written.")]
+    if not inp.custody:
+        return out + [Para("No custody entries.")]
+    rows = [(text(e.get("seq")), text(e.get("at")), text(e.get("who")), text(e.get("action")),
+             _details(e.get("details")), text(e.get("entry_sha256"))) for e in inp.custody]
+    return out + [Table(("#", "at (UTC)", "who", "action", "details", "entry SHA-256"), rows,
+                        (0.5, 2.2, 1.4, 0.9, 2.6, 4), mono=(5,))]
+
+
+def _details(details: object) -> str:
+    if not isinstance(details, dict):
+        return text(details)
+    parts = []
+    for key, value in sorted(details.items()):
+        shown = f"{len(value)} file(s)" if isinstance(value, dict) else text(value)
+        parts.append(f"{key}: {shown}")
+    return "; ".join(parts)
+
+
+def processing(inp: Inputs, rid: str) -> list[Block]:
+    case = inp.case
+    params = [("Tool", f"whoa_analysis {inp.tool_version}"),
+              ("Case file", case.file.name), ("Case time zone", case.timezone),
+              ("Region for phone numbers", case.region or "(none)"),
+              ("Stop request", "found automatically from stop phrases" if
+               case.notice_message == "auto" else f"pinned: {case.notice_message}"),
+              ("Extra stop phrases", ", ".join(case.notice_phrases) or "(none)"),
+              ("Victim's own mail domains / hosts",
+               ", ".join((*case.own_domains, *case.own_hosts)) or "(from the victim's addresses)"),
+              ("Contact rows shown in the PDF", str(case.max_pdf_rows)),
+              ("Spreadsheet (XLSX) requested", "yes" if case.xlsx else "no")]
+    out: list[Block] = [_h("processing"), Table(("parameter", "value"), params, (2, 3),
+                                                key_value=True)]
+    rows = [(text(r["source"]), text(r["format"]), text(r["owner"]), text(r["timezone"]),
+             text(r["date_order"]), text(r["rows"]), text(r["unparsed"]), text(r["warnings"]),
+             text(r["assumptions"]) or "none") for _, r in inp.import_report.iterrows()]
+    out += [Heading("Sources as read", 3),
+            Table(("source", "reader", "owner", "zone", "date order", "rows", "unparsed",
+                   "with warnings", "assumptions"), rows, (3, 1.3, 0.8, 1.4, 0.8, 0.7, 0.8, 0.8,
+                                                           3)),
+            Heading("Spreadsheet safety", 3),
+            Para("In messages.csv and contacts_after_notice.csv (and the .xlsx when asked for), "
+                 "a cell starting with = + - @, a tab or a carriage return would be run by a "
+                 "spreadsheet as a formula; such cells are shown with a leading apostrophe "
+                 "(plain numbers such as -5 are left alone). "
+                 f"{inp.neutralised} cell(s) were neutralised. messages.parquet keeps every "
+                 "text exactly as exported."),
+            Para("Every text in this report is shown as text: nothing from the sources is run, "
+                 "loaded or followed, and links in messages are not clickable.")]
+    return out

@@ -1,0 +1,83 @@
+"""Respondent mail and its header trace, for the email appendix and the abuse-desk drafts.
+
+The trace lives in ``analysis/trace.py`` and mail rows carry ``headers_raw``; both are looked for
+at run time, so the pack is still written (saying so) where either is not there.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..analysis import Analysis
+
+HEADERS = "headers_raw"
+MESSAGE_ID = "email_message_id"
+
+
+@dataclass(frozen=True)
+class MailTrace:
+    row: pd.Series           # the respondent's mail, as analysed
+    trace: object | None     # analysis.trace.Trace, or None when it could not be made
+    problem: str = ""        # why there is no trace
+
+
+def tracer() -> Callable | None:
+    """``analysis.trace.trace`` when this version has it, else None."""
+    try:
+        module = importlib.import_module("whoa_analysis.analysis.trace")
+    except ImportError:
+        return None
+    return getattr(module, "trace", None)
+
+
+def respondent_mail(analysis: Analysis) -> pd.DataFrame:
+    """Respondent -> victim mail after the request that kept its headers, in time order."""
+    rows = analysis.tables.get("respondent_after", pd.DataFrame())
+    if rows.empty or HEADERS not in rows:
+        return rows.iloc[0:0]
+    mail = rows[(rows["platform"].astype(str) == "email") & (rows[HEADERS].fillna("") != "")]
+    return mail.sort_values(["sent_at", "message_id"])
+
+
+def traces(analysis: Analysis, own_domains: tuple[str, ...] = (),
+           own_hosts: tuple[str, ...] = ()) -> list[MailTrace]:
+    """One trace per respondent mail; an empty list when there is no such mail."""
+    mail = respondent_mail(analysis)
+    func = tracer()
+    out = []
+    for _, row in mail.iterrows():
+        if func is None:
+            out.append(MailTrace(row, None, "the header trace is not available in this version"))
+            continue
+        try:
+            out.append(MailTrace(row, func(row[HEADERS], own_domains=own_domains,
+                                           own_hosts=own_hosts)))
+        except Exception as exc:  # noqa: BLE001 - one bad header block must not stop the pack
+            out.append(MailTrace(row, None, f"the header trace failed: {exc}"))
+    return out
+
+
+def field(trace: object, name: str, default: object = None) -> object:
+    """A trace attribute, tolerating a trace object without it."""
+    return getattr(trace, name, default) if trace is not None else default
+
+
+def abuse_contacts(trace: object) -> list[dict]:
+    """The trace's abuse contacts as dicts with address, what and how_found (strings)."""
+    out = []
+    for item in field(trace, "abuse_contacts", []) or []:
+        get = item.get if isinstance(item, dict) else lambda k, i=item: getattr(i, k, "")
+        address = str(get("address") or "").strip()
+        if address:
+            out.append({"address": address, "what": str(get("what") or ""),
+                        "how_found": str(get("how_found") or "")})
+    return out
+
+
+def message_id_header(row: pd.Series) -> str:
+    value = row.get(MESSAGE_ID, "") if MESSAGE_ID in row else ""
+    return "" if value is None or pd.isna(value) else str(value)

@@ -1,0 +1,111 @@
+"""``report.html``: one self-contained file that cannot be turned against its reader.
+
+Every value from the sources is escaped with :func:`html.escape` (nothing is built as markup from
+data), a Content-Security-Policy forbids scripts and every remote load (images only as inline
+``data:``), charts are inline PNGs, links in messages stay text. Anchors and class names are
+fixed words, never data. The same inputs give the same bytes (the "generated" stamp is passed in).
+"""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+from pathlib import Path
+
+from . import _content as c
+
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+STYLE = """
+body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:13px;color:#111;margin:24px auto;
+max-width:1180px;line-height:1.4}
+h1{font-size:22px;border-bottom:2px solid #111;padding-bottom:4px}
+h2{font-size:18px;border-bottom:1px solid #999;margin-top:32px;page-break-after:avoid}
+h3{font-size:14px;margin-top:18px}
+table{border-collapse:collapse;width:100%;margin:6px 0 12px}
+th,td{border:1px solid #999;padding:3px 5px;vertical-align:top;text-align:left;
+unicode-bidi:plaintext;overflow-wrap:break-word}
+td.nw{white-space:nowrap}
+th{background:#e8e8e8}
+thead{display:table-header-group}
+tr{page-break-inside:avoid}
+table.kv th{width:28%;background:#f3f3f3;font-weight:bold}
+.mono{font-family:"DejaVu Sans Mono",monospace;font-size:11px;word-break:break-all}
+pre{white-space:pre-wrap;overflow-wrap:break-word;border:1px solid #999;background:#f7f7f7;
+padding:8px;font-family:"DejaVu Sans Mono",monospace;font-size:12px;unicode-bidi:plaintext}
+.warning{border-left:4px solid #111;padding:4px 8px;background:#f3f3f3}
+.note{font-style:italic}
+.strong{font-weight:bold}
+figure{margin:12px 0;page-break-inside:avoid}
+figure img{max-width:100%;border:1px solid #ccc}
+figcaption{font-size:12px;font-style:italic}
+nav ol{columns:2}
+"""
+
+
+def render(report: c.Report) -> str:
+    """The report as one HTML document (text)."""
+    parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>",
+             '<meta charset="utf-8">',
+             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+             '<meta name="referrer" content="no-referrer">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             f"<title>{escape(report.title)}</title>", f"<style>{STYLE}</style>",
+             "</head>", "<body>", _contents()]
+    parts += [_block(b) for b in report.blocks]
+    parts += [f'<p class="note">Report id {escape(report.report_id)}.</p>', "</body>", "</html>"]
+    return "\n".join(parts) + "\n"
+
+
+def write(report: c.Report, path: Path) -> Path:
+    Path(path).write_text(render(report), encoding="utf-8", newline="\n")
+    return Path(path)
+
+
+def _contents() -> str:
+    items = "".join(f'<li><a href="#{a}">{escape(t)}</a></li>' for a, t in c.SECTIONS)
+    return f'<nav aria-label="contents"><ol>{items}</ol></nav>'
+
+
+def _block(block: c.Block) -> str:
+    if isinstance(block, c.Heading):
+        anchor = f' id="{escape(block.anchor)}"' if block.anchor else ""
+        return f"<h{block.level}{anchor}>{escape(block.text)}</h{block.level}>"
+    if isinstance(block, c.Para):
+        cls = f' class="{block.style}"' if block.style else ""
+        return f"<p{cls}>{_lines(block.text)}</p>"
+    if isinstance(block, c.Pre):
+        return f"<pre>{_escape(block.text)}</pre>"
+    if isinstance(block, c.Table):
+        return _table(block)
+    if isinstance(block, c.Image):
+        data = base64.b64encode(block.png).decode("ascii")
+        return (f'<figure><img alt="{escape(block.caption)}" '
+                f'src="data:image/png;base64,{data}"><figcaption>{escape(block.caption)}'
+                "</figcaption></figure>")
+    raise TypeError(f"unknown report block {type(block).__name__}")
+
+
+def _escape(value: str) -> str:
+    return escape(c.visible(value))
+
+
+def _lines(value: str) -> str:
+    return "<br>".join(_escape(line) for line in value.split("\n"))
+
+
+def _cell(tag: str, value: str, mono: bool, nowrap: bool = False) -> str:
+    classes = " ".join(name for name, on in (("mono", mono), ("nw", nowrap)) if on)
+    cls = f' class="{classes}"' if classes else ""
+    return f"<{tag}{cls}>{_lines(value)}</{tag}>"
+
+
+def _table(table: c.Table) -> str:
+    if table.key_value:
+        rows = "".join(f"<tr>{_cell('th', k, False)}{_cell('td', v, False)}</tr>"
+                       for k, v in table.rows)
+        return f'<table class="kv"><tbody>{rows}</tbody></table>'
+    head = "".join(f"<th>{escape(col)}</th>" for col in table.columns)
+    body = "".join("<tr>" + "".join(_cell("td", v, i in table.mono, i in table.nowrap)
+                                    for i, v in enumerate(row)) + "</tr>"
+                   for row in table.rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

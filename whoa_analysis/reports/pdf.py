@@ -1,0 +1,145 @@
+"""``report.pdf`` with fpdf2 (pure Python): the same sections as the HTML report.
+
+Text is set in the DejaVu fonts matplotlib ships, so no system package is needed; a character
+the font cannot draw (CJK, most emoji, control characters) is printed as ``[U+XXXX]`` instead of
+vanishing. Tables break across pages and repeat their header row. The creation date is the
+report's injected "generated" stamp, so the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import matplotlib
+from fpdf import FPDF, FontFace, XPos, YPos
+
+from ..charts._common import drawable
+from . import _content as c
+
+_FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+SANS = _FONTS / "DejaVuSans.ttf"
+SANS_BOLD = _FONTS / "DejaVuSans-Bold.ttf"
+MONO = _FONTS / "DejaVuSansMono.ttf"
+CELL_LIMIT = 700          # characters per PDF table cell: a row must fit on one page
+GREY = (232, 232, 232)
+
+
+class _Doc(FPDF):
+    footer_text = ""
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("Sans", size=7)
+        self.cell(0, 5, f"{self.footer_text} · page {self.page_no()} of {{nb}}", align="C")
+
+
+def stamp(generated_at: str) -> dt.datetime:
+    """The ISO 8601 UTC stamp as an aware datetime (the PDF's creation date)."""
+    return dt.datetime.fromisoformat(generated_at.replace("Z", "+00:00")).astimezone(dt.UTC)
+
+
+def render(report: c.Report, generated_at: str, *, compress: bool = True) -> bytes:
+    """The report as PDF bytes."""
+    pdf = _Doc(orientation="P", unit="mm", format="A4")
+    pdf.set_compression(compress)
+    pdf.add_font("Sans", "", str(SANS))
+    pdf.add_font("Sans", "B", str(SANS_BOLD))
+    pdf.add_font("Mono", "", str(MONO))
+    pdf.set_creation_date(stamp(generated_at))
+    pdf.set_title(drawable(report.title))
+    pdf.set_creator("whoa_analysis")
+    pdf.set_producer("whoa_analysis (fpdf2)")
+    pdf.footer_text = drawable(f"{report.title} · report id {report.report_id}")[:150]
+    pdf.set_auto_page_break(True, margin=16)
+    pdf.set_margins(12, 12, 12)
+    pdf.add_page()
+    for block in report.blocks:
+        _block(pdf, block)
+    return bytes(pdf.output())
+
+
+def write(report: c.Report, path: Path, generated_at: str) -> Path:
+    Path(path).write_bytes(render(report, generated_at))
+    return Path(path)
+
+
+def _block(pdf: FPDF, block: c.Block) -> None:
+    if isinstance(block, c.Heading):
+        _heading(pdf, block)
+    elif isinstance(block, c.Para):
+        _para(pdf, block)
+    elif isinstance(block, c.Pre):
+        pdf.set_font("Mono", size=7)
+        pdf.set_fill_color(247, 247, 247)
+        pdf.multi_cell(0, 3.4, drawable(block.text, MONO) or " ", border=1, fill=True,
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(2)
+    elif isinstance(block, c.Table):
+        _table(pdf, block)
+    elif isinstance(block, c.Image):
+        _image(pdf, block)
+    else:
+        raise TypeError(f"unknown report block {type(block).__name__}")
+
+
+def _heading(pdf: FPDF, block: c.Heading) -> None:
+    size = {1: 16, 2: 13, 3: 10.5}.get(block.level, 10)
+    if block.level == 2 and block.anchor != "cover" and pdf.y > pdf.h * 0.72:
+        pdf.add_page()                   # keep a section title with its first lines
+    pdf.ln(3 if block.level > 1 else 0)
+    pdf.set_font("Sans", "B", size)
+    pdf.multi_cell(0, size * 0.5, drawable(block.text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if block.level <= 2:
+        pdf.line(pdf.l_margin, pdf.y, pdf.w - pdf.r_margin, pdf.y)
+    pdf.ln(1.5)
+
+
+def _para(pdf: FPDF, block: c.Para) -> None:
+    style = "B" if block.style in ("strong", "warning") else ""
+    pdf.set_font("Sans", style, 8.5)
+    fill = block.style == "warning"
+    if fill:
+        pdf.set_fill_color(*GREY)
+    if block.style == "lead" and pdf.y > pdf.h - 45:
+        pdf.add_page()                   # keep "verbatim:" with the text it introduces
+    pdf.multi_cell(0, 4.2, drawable(block.text), fill=fill, align="L", new_x=XPos.LMARGIN,
+                   new_y=YPos.NEXT)
+    pdf.ln(1.5)
+
+
+def _cell_text(value: str, mono: bool) -> str:
+    value = value if len(value) <= CELL_LIMIT else value[:CELL_LIMIT] + " […]"
+    return drawable(value, MONO if mono else SANS) or " "
+
+
+def _table(pdf: FPDF, table: c.Table) -> None:
+    pdf.set_font("Sans", size=6.8 if len(table.columns) > 4 else 7.8)
+    widths = table.widths or tuple(1 for _ in table.columns)
+    heading = FontFace(emphasis="BOLD", fill_color=GREY)
+    mono = FontFace(family="Mono", size_pt=6.3)
+    with pdf.table(col_widths=widths, first_row_as_headings=not table.key_value,
+                   repeat_headings=1, text_align="LEFT", line_height=3.3,
+                   headings_style=heading, padding=0.8) as out:
+        if not table.key_value:
+            row = out.row()
+            for col in table.columns:
+                row.cell(drawable(col))
+        for values in table.rows:
+            row = out.row()
+            for i, value in enumerate(values):
+                if table.key_value and i == 0:
+                    row.cell(_cell_text(value, False), style=FontFace(emphasis="BOLD"))
+                elif i in table.mono:
+                    row.cell(_cell_text(value, True), style=mono)
+                else:
+                    row.cell(_cell_text(value, False))
+    pdf.ln(2)
+
+
+def _image(pdf: FPDF, block: c.Image) -> None:
+    pdf.image(io.BytesIO(block.png), w=pdf.epw)
+    pdf.set_font("Sans", "", 7.5)
+    pdf.multi_cell(0, 3.8, drawable(block.caption), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
