@@ -3,10 +3,13 @@
 Adds ``sender_person``, ``sender_role``, ``recipient_persons`` (``;``-joined ids, implied
 recipients included) and ``recipient_roles``; and, aligned one to one with the written
 ``recipients`` keys, ``recipient_account_persons`` and ``recipient_account_roles`` ('' where
-nobody claimed the account), so an account seen only as a recipient still shows its person. An account nobody claimed stays unattributed (empty person): a suggestion
-(``analysis.seen``) is never applied here. The export owner's own messages resolve to the owner;
+nobody claimed the account), so an account seen only as a recipient still shows its person.
+
+An account nobody claimed stays unattributed (empty person): a suggestion (``analysis.seen``)
+is never applied here. The export owner's own messages resolve to the owner;
 in a direct chat of an owner's export, the owner is a recipient of everything the other side
-sent, and the other side of what the owner sent; mail found in the owner's mailbox and not sent
+sent, and the other side of what the owner sent; in a group chat of an owner's export the owner,
+a member, received every post; mail found in the owner's mailbox and not sent
 by the owner reached the owner (Bcc included).
 
 ``source_owner`` (the case file's ``owner`` of the row's source, set by ``ingest``) is read when
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .accounts import key_for
 from .case import Case
 
 SENDER_ALT = "sender_alt"
@@ -27,6 +31,7 @@ def resolve(messages: pd.DataFrame, case: Case) -> pd.DataFrame:
     """Return ``messages`` with person and role columns added (a new frame, same index)."""
     df = messages.copy()
     owners = _account_owners(case)
+    owners.update(_respelled(df, owners, case.region))
     roles = {p.id: p.role for p in case.people}
     owner = _text(df, "source_owner")
     df["sender_person"] = _senders(df, owner, owners).to_numpy()
@@ -50,6 +55,22 @@ def _account_owners(case: Case) -> dict[str, str]:
     owners = {key.casefold(): p.id for key, p in case.account_owner().items()}
     owners.update({(PERSON_PREFIX + p.id).casefold(): p.id for p in case.people})
     return owners
+
+
+def _respelled(df: pd.DataFrame, owners: dict[str, str], region: str | None) -> dict[str, str]:
+    """Keys an export wrote unnormalised (``phone:07700 900456``) -> their person, when the
+    normalised spelling is claimed; so a reader's lapse does not leave a known account unclaimed."""
+    found = {}
+    written = set(_text(df, "sender")) | set(_text(df, SENDER_ALT))
+    written |= {k for r in _text(df, "recipients") for k in r.split(";")}
+    for key in written:
+        platform, sep, ident = key.strip().partition(":")
+        if not sep or key.strip().casefold() in owners:
+            continue
+        person = owners.get(key_for(platform.lower(), ident, region).casefold(), "")
+        if person:
+            found[key.strip().casefold()] = person
+    return found
 
 
 def _text(df: pd.DataFrame, column: str) -> pd.Series:
@@ -85,7 +106,7 @@ def _with_implicit(df: pd.DataFrame, owner: pd.Series, explicit: pd.Series) -> p
     for persons, own, sender, kind, key in zip(explicit, owner, df["sender_person"], kinds,
                                                keys):
         found = list(persons)
-        if own and sender != own and kind in ("direct", "email"):
+        if own and sender != own and kind in ("direct", "email", "group"):
             found.append(own)             # it reached the owner's export: the owner got it
         if own and sender == own and kind == "direct" and not persons:
             found += others.get(key, [])

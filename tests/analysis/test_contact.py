@@ -141,3 +141,20 @@ def test_accessor_only_forwards(analyse_rows):
     assert list(msgs.whoa.by(direction="respondent_to_victim")["locator"]) == ["line:1"]
     placed = msgs.whoa.place(result.notice.earliest, result.notice.latest)
     assert list(placed["period"]) == ["undetermined", "after"]   # no notice id: same instant
+
+
+def test_group_in_someone_elses_export_is_not_contact_with_the_victim(analyse_rows):
+    sams_group = wa_row("line:1", AFTER, "whatsapp:rob", "hi all", owner="sam",
+                        source="exports/Sam's WhatsApp Chat with Football.txt",
+                        conversation="Football", conversation_kind="group")
+    result = analyse_rows([notice_row(), sams_group])
+    assert result.summary["respondent_group_messages_after_notice"] == 0
+    assert result.messages.iloc[1]["direction"] == "other"
+
+
+def test_an_unnormalised_key_still_finds_its_person(analyse_rows):
+    # A reader that wrote the number as shown: the case file's normalised key still claims it.
+    sms = row("line:1", source="exports/sms.csv", platform="sms", at=AFTER,
+              sender="phone:07700 900456", body="answer", from_owner=False)
+    result = analyse_rows([notice_row(), sms])
+    assert result.messages.iloc[1]["sender_person"] == "rob"

@@ -117,3 +117,12 @@ def test_receipt_not_evidenced_without_reply(analyse_rows):
     result = analyse_rows([notice_row(), wa_row("line:1", "2024-03-11T10:00:00Z",
                                                  "whatsapp:rob", "hi")])
     assert result.summary["notice"]["received"] == "not evidenced"
+
+
+def test_pinning_a_message_that_is_not_victim_to_respondent_is_noted(analyse_rows):
+    letter = rob_mail("mbox:2", "2024-03-09T10:00:00Z")
+    result = analyse_rows([letter, rob_mail("mbox:3", "2024-03-11T10:00:00Z")],
+                          notice=letter["message_id"])
+    assert result.summary["notice"]["message_id"] == letter["message_id"]
+    assert any("not a message from the victim" in p for p in result.summary["notice_problems"])
+    assert result.summary["respondent_contacts_after_notice"]["total"] == 1

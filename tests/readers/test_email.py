@@ -254,9 +254,12 @@ def test_fast_address_path_agrees_with_stdlib(corpora: Path) -> None:
                 fast = _email._fast_addresses(value)
                 if fast is None:
                     continue
-                parsed = _email._POLICY.header_factory(name, value)
-                assert [(m.display, m.address) for m in fast.mailboxes] == [
-                    (a.display_name, a.addr_spec) for a in parsed.addresses], (path, value)
+                try:
+                    parsed = _email._POLICY.header_factory(name, value)
+                    expected = [(a.display_name, a.addr_spec) for a in parsed.addresses]
+                except AttributeError:      # a stdlib bug on some display names
+                    continue
+                assert [(m.display, m.address) for m in fast.mailboxes] == expected, value
                 checked += 1
     assert checked > 50
 
@@ -403,8 +406,10 @@ FACTS = [
     ("email_eml/mail-parser/mail_test_18.eml", "email:comma.name@example.com", None, None,
      ["email:tony.stark@example.com", "email:simple@example.net",
       "email:john.doe@example.com"], None),
-    ("email_eml/mail-parser/mail_test_19.eml", "email:bob@example.com", None, None,
-     ["email:charlie@example.com", "email:dave@example.com", "email:frank@example.com"], None),
+    # Upstream reads 'alice@example.com <bob@example.com>' as bob; an unquoted '@' in a display
+    # name is the CVE-2023-27043 shape, so we leave it unattributed (From and that Cc mailbox).
+    ("email_eml/mail-parser/mail_test_19.eml", "", None, None,
+     ["email:charlie@example.com", "email:dave@example.com"], None),
     ("email_eml/mail/rfc2822/example01.eml", "email:jdoe@machine.example", "Saying Hello",
      "1997-11-21 15:55:06", ["email:mary@example.net"], None),
     ("email_eml/mail/rfc2822/example03.eml", None, None, "2003-07-01 08:52:37",
@@ -443,9 +448,10 @@ FACTS = [
      None, ["This is a test.txt"]),
     ("email_eml/langchain-community/fake-email-attachment.eml", None,
      "Fake email with attachment", None, None, ["fake-attachment.txt"]),
+    # Upstream names the three inline images by Content-ID; they have no name, so our
+    # `attachments` lists only the PDF (attachment_meta has all four: see test_corpus_details).
     ("email_eml/mail-parser/mail_test_10.eml", None, None, None, None,
-     ["<_1_0B4E24640B4E1564005C1243C12580DD>", "<_1_0B4E420C0B4E3DD0005C1243C12580DD>",
-      "<_1_0B4E44A80B15F6FC005C1243C12580DD>", "Move To Eight ZWEP6227F.pdf"]),
+     ["Move To Eight ZWEP6227F.pdf"]),
     ("email_eml/cpython/msg_04.txt", None, None, None, None, ["msg.txt", "msg.txt"]),
     # mail-parser's tests mock this .msg with mail_test_2; the file itself is another message.
     ("outlook_msg/mail-parser/mail_outlook_1.msg", "email:nueblingv@w-vwa.de",
@@ -490,6 +496,10 @@ def test_corpus_details(corpora: Path) -> None:
     assert [a["size"] for a in pdf] == [1026]
     jp = _read_any(mail / "multi_charset/japanese_iso_2022.eml").iloc[0]
     assert jp["body"].startswith("すみません。")
+    ten = _read_any(corpora / "email_eml/mail-parser/mail_test_10.eml").iloc[0]
+    assert len(json.loads(ten["attachment_meta"])) == 4
+    nineteen = _read_any(corpora / "email_eml/mail-parser/mail_test_19.eml").iloc[0]
+    assert "unattributed" in nineteen["warnings"]
     ko = _read_any(mail / "multi_charset/ks_c_5601-1987.eml").iloc[0]
     assert ko["body"].startswith("스티해")
     bad = _read_any(mail / "error_emails/invalid_subject_characters.eml").iloc[0]

@@ -42,9 +42,11 @@ def classify(messages: pd.DataFrame) -> pd.DataFrame:
     to_resp = _has_role(df["recipient_roles"], "respondent")
     group = (df["conversation_kind"] == "group").fillna(False)
     unclaimed = (df["sender_person"].fillna("") == "") & (df["sender"].fillna("") != "")
-    # Earlier rules win: a respondent's group post is group activity even if the victim is in it.
+    # Earlier rules win: a respondent's post in a group the victim is in (her export of it, or
+    # she is named) is group activity, counted apart from direct contact; groups of other
+    # people's exports without her are not contact with her.
     rules = [
-        ((role == "respondent") & group, "respondent_group"),
+        ((role == "respondent") & group & to_victim, "respondent_group"),
         ((role == "respondent") & to_victim, "respondent_to_victim"),
         ((role == "victim") & to_resp & ~group, "victim_to_respondent"),
         ((role == "third_party") & to_victim & ~group, "third_party_to_victim"),

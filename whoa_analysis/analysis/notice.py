@@ -134,7 +134,12 @@ def _pinned(messages: pd.DataFrame, found: pd.DataFrame, pinned: str) -> Notice:
         return Notice(None, found, "", problems=[
             f"[notice] message = {pinned!r} has no time in its export, so nothing can be placed "
             "before or after it; pin a message that has one"])
-    notice = Notice(row, found, "pinned by the case file", problems=_earlier(found, row))
+    problems = _earlier(found, row)
+    if row.get("direction") != "victim_to_respondent":
+        problems.append(f"the pinned message {row['message_id']} is not a message from "
+                        f"the victim to a respondent (it is {row.get('direction', 'unknown')}); "
+                        "it is used as the notice because the case file says so")
+    notice = Notice(row, found, "pinned by the case file", problems=problems)
     return _with_receipt(messages, notice)
 
 

@@ -13,14 +13,11 @@ bytes), a folder digest for folder sources, and owner matching.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..evidence import sha256_file, source_files
 from ._common import decode_text, unparsed
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -239,20 +236,6 @@ def decode(data: bytes) -> tuple[str, str, str]:
     if not warning:
         return text, "utf-8", ""
     return text, ("cp1252" if "cp1252" in warning.split(":")[-1] else "latin-1"), warning
-
-
-def folder_sha256(path: Path) -> str:
-    """A digest for a folder source: SHA-256 over '<file sha256>  <relative path>' lines.
-
-    ``_common.Source`` hashes a single file; a folder export (Slack, Discord package) is
-    identified by every file below it, in sorted order, so changing any file changes it.
-    """
-    lines = []
-    for file in source_files(path):
-        rel = file.relative_to(path).as_posix()
-        digest = "symlink" if file.is_symlink() else sha256_file(file)
-        lines.append(f"{digest}  {rel}\n")
-    return hashlib.sha256("".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def owner_ids(owner: Sequence[str], platform: str) -> frozenset[str]:

@@ -444,7 +444,8 @@ def msg_ids(value: str | None) -> list[str]:
 
 _TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _CTYPE = re.compile(rf"\s*({_TCHARS})(?:\s*/\s*({_TCHARS}))?\s*((?:;.*)?)$", re.S)
-_PARAM = re.compile(rf'\s*;\s*({_TCHARS})\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;"\s]*))\s*')
+#: A parameter; unquoted values may hold spaces (``name=This is a test.txt``, seen in the wild).
+_PARAM = re.compile(rf'\s*;\s*({_TCHARS})\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;"]*?))\s*(?=;|$)')
 
 
 @dataclass(frozen=True)
@@ -459,14 +460,14 @@ def parse_params(value: str | None, header: str) -> Params:
     if value is None:
         return Params("", {})
     m = _CTYPE.match(value)
-    if m and "*" not in m.group(3) and "=?" not in m.group(3):
+    if m and "*" not in m.group(3):
         params, pos, rest = {}, 0, m.group(3)
         while pos < len(rest):
             p = _PARAM.match(rest, pos)
             if not p:
                 break
             raw = p.group(2) if p.group(2) is not None else p.group(3)
-            params.setdefault(p.group(1).lower(), re.sub(r"\\(.)", r"\1", raw))
+            params.setdefault(p.group(1).lower(), decode_words(re.sub(r"\\(.)", r"\1", raw)))
             pos = p.end()
         if pos >= len(rest.rstrip("; \t")):
             main = m.group(1) + ("/" + m.group(2) if m.group(2) else "")

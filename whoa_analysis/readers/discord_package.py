@@ -113,13 +113,16 @@ def _package(path: Path) -> Package:
 def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
          date_order: str | None = None, region: str | None = None) -> pd.DataFrame:
     path = Path(path)
-    src = Source(path, FORMAT, J.folder_sha256(path) if path.is_dir() else "")
+    src = Source(path, FORMAT)
     pkg = _package(path)
     channels = _channel_files(pkg, path)
     if not channels:
         raise InputError(f"{path.name}: expected a Discord data package with "
                          "messages/c<channel id>/messages.csv; found none")
     me = _owner(pkg, owner, src)
+    if not path.is_dir() and not pkg.prefix and len(pkg.files) > 1:
+        src.assume("channel details read from the channel.json beside the file (it is not "
+                   "part of this source: add the whole package to keep it in the evidence)")
     rows: list[dict] = []
     for name in channels:
         rows.extend(_channel_rows(pkg, name, me, path, src))

@@ -149,7 +149,15 @@ def _smtp(m: object, address_prop: str, type_prop: str) -> str:
 
 
 def _recipients(m: object, headers: _email.Part | None, notes: list[str]) -> list[str]:
+    """Addresses the sender wrote (transport To/Cc/Bcc), then Outlook's recipient table."""
     keys: list[str] = []
+    for name in ("to", "cc", "bcc") if headers is not None else ():
+        for value in headers.all(name):
+            found = _email.parse_addresses(value)
+            if found.problem:
+                notes.append(f"{name.title()}: {found.problem}: left out of recipients")
+            keys.extend(_email.address_key(b.address) for b in found.mailboxes
+                        if "@" in b.address)
     for recipient in getattr(m, "recipients", None) or []:
         address = _text(getattr(recipient, "email", None))
         if "@" in address:

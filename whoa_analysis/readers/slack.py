@@ -142,7 +142,7 @@ def _workspace(exp: Export, src: Source) -> Workspace:
 def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
          date_order: str | None = None, region: str | None = None) -> pd.DataFrame:
     path = Path(path)
-    src = Source(path, FORMAT, J.folder_sha256(path) if path.is_dir() else "")
+    src = Source(path, FORMAT)
     exp = _export(path)
     days = sorted((n for n in exp.files if _DAY.search(n)), key=lambda n: (_DAY.search(n)
                                                                            .groups(), n))

@@ -76,7 +76,7 @@ def _documents(path: Path) -> tuple[list[tuple[str, bytes]], bytes | None, str]:
 def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
          date_order: str | None = None, region: str | None = None) -> pd.DataFrame:
     path = Path(path)
-    src = Source(path, FORMAT, J.folder_sha256(path) if path.is_dir() else "")
+    src = Source(path, FORMAT)
     docs, account, prefix = _documents(path)
     if not docs:
         raise InputError(f"{path.name}: expected an X/Twitter archive with "
