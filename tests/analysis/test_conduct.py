@@ -60,3 +60,15 @@ def test_new_accounts_and_channels_after_the_request(analyse_rows):
     conduct = analyse_rows(rows).summary["course_of_conduct"]
     assert conduct["new_accounts_after"] == ["discord:robz"]
     assert conduct["new_channels_after"] == ["discord"]
+
+
+def test_every_table_after_the_request_has_day_and_week_counts(analyse_rows):
+    rows = [notice_row(), wa_row("line:1", "2024-03-11T23:30:00Z", "whatsapp:dana example",
+                                 "Please stop."),
+            wa_row("line:2", "2024-03-11T08:00:00Z", "whatsapp:rob", "x")]
+    tables = analyse_rows(rows).tables
+    assert tables["victim_after_by_day"].to_dict("records") == [
+        {"period": "2024-03-11", "platform": "whatsapp", "count": 1}]
+    assert tables["victim_after_by_week"].to_dict("records") == [
+        {"period": "2024-03-11", "platform": "whatsapp", "count": 1}]
+    assert tables["third_party_after_by_day"].empty

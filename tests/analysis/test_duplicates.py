@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import notice_row, rob_mail, wa_row
+from .conftest import PEOPLE, notice_row, rob_mail, wa_row
 
 AFTER = "2024-03-11T10:00:00Z"
 
@@ -56,3 +56,22 @@ def test_rows_without_time_are_never_merged(analyse_rows):
     rows = [notice_row(), wa_row("line:1", None, "whatsapp:rob", "same"),
             wa_row("line:1", None, "whatsapp:rob", "same", source="exports/copy.txt")]
     assert analyse_rows(rows).summary["duplicates_merged"] == 0
+
+
+def test_two_exports_naming_one_whatsapp_sender_differently_still_merge(analyse_rows):
+    mine = wa_row("line:1", AFTER, "whatsapp:rob", "see you")
+    # Sam's phone shows Rob under another name that the case file also lists as Rob's.
+    sams = wa_row("line:8", AFTER, "whatsapp:rob offender", "see you", owner="sam",
+                  source="exports/Sam's WhatsApp Chat with Book club.txt")
+    rows = [notice_row(), mine, sams]
+    people = PEOPLE.replace('"whatsapp:Rob"', '"whatsapp:Rob", "whatsapp:Rob Offender"')
+    assert analyse_rows(rows, people=people).summary["duplicates_merged"] == 1
+
+
+def test_same_text_from_two_accounts_of_one_person_is_two_messages(analyse_rows):
+    rows = [notice_row(), rob_mail("mbox:2", AFTER, email_message_id=""),
+            rob_mail("mbox:9", AFTER, email_message_id="", source="exports/other.mbox",
+                     sender="email:rob.offender@mailbox.example")]
+    result = analyse_rows(rows)
+    assert result.summary["duplicates_merged"] == 0
+    assert result.summary["respondent_contacts_after_notice"]["total"] == 2

@@ -104,13 +104,14 @@ def run_pack(case_file: Path, out: Path, stamp: str = STAMP) -> list[Path]:
     return pipeline.write_pack(prepared, out, say=lambda _: None, generated_at=stamp)
 
 
-@pytest.fixture
-def case_file(tmp_path: Path) -> Path:
-    return make_case(tmp_path / "case")
+@pytest.fixture(scope="module")
+def case_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_case(tmp_path_factory.mktemp("case"))
 
 
-@pytest.fixture
-def pack(case_file: Path, tmp_path: Path) -> Path:
-    out = tmp_path / "pack"
+@pytest.fixture(scope="module")
+def pack(case_file: Path) -> Path:
+    """The pack of the hostile test case (built once per test module; do not modify it)."""
+    out = case_file.parent / "pack"
     run_pack(case_file, out)
     return out

@@ -56,8 +56,12 @@ def analyse(resolved: pd.DataFrame, *, tz: str, case_id: str, tool_version: str,
 def _tables(df: pd.DataFrame, tz: str) -> dict[str, pd.DataFrame]:
     tables = {name: summary.contacts(df, d, p) for name, (d, p) in TABLES.items()}
     tables["undetermined"] = summary.undetermined(df)
-    tables["respondent_by_day"] = conduct.by_period(tables["respondent_after"], tz, "D")
-    tables["respondent_by_week"] = conduct.by_period(tables["respondent_after"], tz, "W")
+    # Counts by local day and week for every table after the request ("victim_after_by_day").
+    for name in [n for n in TABLES if n.endswith("_after")]:
+        for unit, freq in (("day", "D"), ("week", "W")):
+            tables[f"{name}_by_{unit}"] = conduct.by_period(tables[name], tz, freq)
+    tables["respondent_by_day"] = tables["respondent_after_by_day"]
+    tables["respondent_by_week"] = tables["respondent_after_by_week"]
     return tables
 
 

@@ -4,9 +4,10 @@ A copy is recognised by what both exports preserve. For mail: the Message-ID tog
 sender, the instant and the exact subject and text; the raw bytes are not compared, because
 every mailbox adds its own transport headers (Received, X-Gmail-Labels, Status), and the
 Message-ID alone is not enough, because a forged or reused one must not merge two different
-mails. For everything else: the platform, the sender (the person when the case file knows the
-account, since two exports may name one sender differently), the instant, the kind and the
-exact text.
+mails. For everything else: the platform, the sender, the instant, the kind and the exact text.
+The sender is the account key, except on platforms whose keys are names as each phone shows
+them (WhatsApp: two exports may name one sender "Rob" and "Robert O"), where it is the person
+when the case file knows the account.
 
 Only rows of different sources are copies of each other: two identical lines in one export
 (three "?" in one WhatsApp minute) are separate messages. When several rows of one source share
@@ -22,6 +23,8 @@ from __future__ import annotations
 import pandas as pd
 
 SEP = "\x1f"
+#: Platforms whose account keys are display names, which differ between two people's exports.
+NAME_KEYED_PLATFORMS = ("whatsapp",)
 
 
 def _text(df: pd.DataFrame, column: str) -> pd.Series:
@@ -32,7 +35,8 @@ def _text(df: pd.DataFrame, column: str) -> pd.Series:
 
 def _who(df: pd.DataFrame) -> pd.Series:
     person = _text(df, "sender_person")
-    return ("person:" + person).where(person != "", "account:" + _text(df, "sender"))
+    by_name = df["platform"].astype(str).isin(NAME_KEYED_PLATFORMS) & (person != "")
+    return ("person:" + person).where(by_name, "account:" + _text(df, "sender"))
 
 
 def keys(messages: pd.DataFrame) -> pd.Series:
@@ -47,32 +51,40 @@ def keys(messages: pd.DataFrame) -> pd.Series:
     # Rows without a time or unreadable rows are never merged: nothing proves they are one.
     mergeable = df["sent_at"].notna() & (df["kind"].astype(str) != "unparsed")
     key = key.where(mergeable)
-    occurrence = key.groupby([key, _text(df, "source_sha256")], dropna=True).cumcount()
+    # Per source *name*: one file given twice under two names is two sources.
+    occurrence = key.groupby([key, _text(df, "source_path")], dropna=True).cumcount()
     return (key + SEP + occurrence.astype(str)).where(mergeable)
 
 
 def mark(messages: pd.DataFrame) -> pd.DataFrame:
-    """Add ``duplicate_of`` (message_id of the surviving copy, or ''), ``copies``, ``copy_ids``."""
+    """Add ``duplicate_of`` (message_id of the surviving copy, or ''), ``copies``, ``copy_ids``.
+
+    Rows are matched by position, not by message_id: one file given under two names yields
+    the same message_ids twice, and the second set is still a copy.
+    """
     df = messages.copy()
-    key = keys(df)
-    ids = _text(df, "message_id")
-    first = ids.groupby(key, sort=False, dropna=True).transform("first").reindex(df.index)
-    is_copy = first.notna() & (first != ids)
-    df["duplicate_of"] = first.where(is_copy, "").fillna("").astype("string")
-    survivor = first.fillna(ids)
-    provenance = _text(df, "source_path") + "#" + _text(df, "locator")
-    groups = pd.DataFrame({"survivor": survivor, "prov": provenance, "id": ids})
-    many = groups[groups.groupby("survivor")["id"].transform("size") > 1]
-    copies = many.groupby("survivor", sort=False)["prov"].agg(";".join)
-    copy_ids = many.groupby("survivor", sort=False)["id"].agg(";".join)
-    df["copies"] = _lookup(ids, copies, ~is_copy)
-    df["copy_ids"] = _lookup(ids, copy_ids, ~is_copy)
+    key = keys(df).reset_index(drop=True)
+    ids = _text(df, "message_id").reset_index(drop=True)
+    pos = pd.Series(range(len(df)), dtype="int64")
+    first = pos.groupby(key, sort=False, dropna=True).transform("first").reindex(pos.index)
+    survivor = first.fillna(pos).astype("int64")
+    is_copy = survivor != pos
+    df["duplicate_of"] = pd.Series(
+        [ids[s] if c else "" for s, c in zip(survivor, is_copy)], index=df.index,
+        dtype="string")
+    provenance = (_text(df, "source_path") + "#" + _text(df, "locator")).reset_index(drop=True)
+    size = survivor.map(survivor.value_counts())
+    joined = pd.DataFrame({"survivor": survivor, "prov": provenance, "id": ids})[size > 1]
+    copies = joined.groupby("survivor", sort=False)["prov"].agg(";".join)
+    copy_ids = joined.groupby("survivor", sort=False)["id"].agg(";".join)
+    df["copies"] = _lookup(pos, copies, ~is_copy, df.index)
+    df["copy_ids"] = _lookup(pos, copy_ids, ~is_copy, df.index)
     return df
 
 
-def _lookup(ids: pd.Series, table: pd.Series, keep: pd.Series) -> pd.Series:
-    values = [table.get(i, "") if k else "" for i, k in zip(ids, keep)]
-    return pd.Series(values, index=ids.index, dtype="string")
+def _lookup(pos: pd.Series, table: pd.Series, keep: pd.Series, index: pd.Index) -> pd.Series:
+    values = [table.get(p, "") if k else "" for p, k in zip(pos, keep)]
+    return pd.Series(values, index=index, dtype="string")
 
 
 def unique(messages: pd.DataFrame) -> pd.DataFrame:

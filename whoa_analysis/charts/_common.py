@@ -123,8 +123,9 @@ def local_days(times: pd.Series, tz: str) -> pd.Series:
     return pd.to_datetime(times, utc=True).dt.tz_convert(tz).dt.date
 
 
-def noon(day: dt.date, tz: str) -> float:
-    return mdates.date2num(dt.datetime.combine(day, dt.time(12), tzinfo=zone(tz)))
+def midnight(day: dt.date, tz: str) -> float:
+    """The local start of ``day`` as a date number (days are 23 or 25 hours at clock changes)."""
+    return mdates.date2num(dt.datetime.combine(day, dt.time(0), tzinfo=zone(tz)))
 
 
 def contacts(messages: pd.DataFrame, directions: tuple[str, ...]) -> pd.DataFrame:

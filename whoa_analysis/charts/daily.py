@@ -7,6 +7,8 @@ request is the same dashed line through every panel.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -37,12 +39,14 @@ def daily(messages: pd.DataFrame, *, tz: str, notice_at: pd.Timestamp | None = N
         c.no_data(fig.add_subplot(), "no contacts with a time in the sources")
         return fig
     axes = fig.subplots(len(shown), 1, sharex=True, squeeze=False)[:, 0]
-    x = [c.noon(d, tz) for d in counts.index]
-    width = 0.8 if len(x) < 120 else 1.0        # touching bars once a day is under a pixel
+    # One filled outline per panel (not a patch per day): fast on years of data.
+    edges = [c.midnight(d, tz) for d in counts.index]
+    edges.append(c.midnight(counts.index[-1] + dt.timedelta(days=1), tz))
     for i, (ax, direction) in enumerate(zip(axes, shown)):
         name, colour, _, _ = c.DIRECTION_STYLES[direction]
         values = counts[direction].to_numpy()
-        ax.bar(x, values, width=width, color=colour, edgecolor="black", linewidth=0.3)
+        ax.stairs(values, edges, fill=True, color=colour, baseline=0)
+        ax.stairs(values, edges, color="black", linewidth=0.6, baseline=0)
         ax.set_ylabel("per day", fontsize=8)
         ax.set_title(f"{name}: {int(values.sum())} in {int((values > 0).sum())} day(s)",
                      fontsize=9, loc="left")

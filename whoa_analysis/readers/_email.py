@@ -58,6 +58,17 @@ MAX_DEPTH = 50            # nested multiparts; real mail rarely goes past 10
 MAX_HEADERS = 10_000      # header fields per part
 _POLICY = email.policy.default
 
+
+@lru_cache(maxsize=64)
+def _header_class(name: str) -> type:
+    """policy.default's header class for a name (the registry builds a new class per call)."""
+    return _POLICY.header_factory[name]
+
+
+def std_header(name: str, value: str) -> object:
+    """A header parsed by ``email.policy.default`` (what ``msg[name]`` would give)."""
+    return _header_class(name)(name, value)
+
 # --------------------------------------------------------------------------- header block
 
 #: One header field: name, colon, value with its folded continuation lines.
@@ -74,14 +85,21 @@ class Part:
     body: bytes
     raw_head: bytes = b""
     warnings: list[str] = field(default_factory=list)
+    _by_name: dict[str, list[str]] | None = field(default=None, repr=False)
 
     def all(self, name: str) -> list[str]:
-        name = name.lower()
-        return [v for n, v in self.fields if n.lower() == name]
+        return self._index().get(name.lower(), [])
 
     def get(self, name: str) -> str | None:
-        name = name.lower()
-        return next((v for n, v in self.fields if n.lower() == name), None)
+        values = self._index().get(name.lower())
+        return values[0] if values else None
+
+    def _index(self) -> dict[str, list[str]]:
+        if self._by_name is None:
+            self._by_name = {}
+            for n, v in self.fields:
+                self._by_name.setdefault(n.lower(), []).append(v)
+        return self._by_name
 
 
 def split_part(raw: bytes, *, envelope: bool = False) -> Part:
@@ -237,7 +255,7 @@ def parse_addresses(value: str) -> Addresses:
     if isinstance(readings, str):
         return Addresses((), readings)
     try:
-        parsed = _POLICY.header_factory("to", value)
+        parsed = std_header("to", value)
         stdlib = tuple(Mailbox(a.display_name, a.addr_spec) for a in parsed.addresses)
     except Exception:  # noqa: BLE001 - a hostile header must not stop the reader
         return Addresses(tuple(Mailbox(d, a) for d, a in readings))
@@ -401,12 +419,13 @@ def address_key(address: str) -> str:
 
 # --------------------------------------------------------------------------- unstructured text
 
+@lru_cache(maxsize=1 << 14)
 def decode_words(value: str) -> str:
     """RFC 2047 encoded words decoded by policy.default; plain text returned as it is."""
     if "=?" not in value:
         return value
     try:
-        return str(_POLICY.header_factory("subject", value))
+        return str(std_header("subject", value))
     except Exception:  # noqa: BLE001 - undecodable words stay as written
         return value
 
@@ -477,7 +496,7 @@ def parse_params(value: str | None, header: str) -> Params:
 
 def _stdlib_params(value: str, header: str) -> Params:
     try:
-        h = _POLICY.header_factory(header, value)
+        h = std_header(header, value)
         main = h.content_type if header == "content-type" else h.content_disposition
         params = {k.lower(): decode_words(clean(str(v))) for k, v in h.params.items()}
         return Params((main or "").lower(), params)
@@ -645,25 +664,43 @@ def _split_multipart(part: Part, ctype: Params, depth: int,
     if depth >= MAX_DEPTH:
         warnings.append(f"MIME nested deeper than {MAX_DEPTH}: inner parts not read")
         return []
-    delim = re.compile(rb"(?:\A|\r?\n)--" + re.escape(boundary.encode("utf-8", "replace"))
-                       + rb"(--)?[ \t]*(?:\r?\n|\Z)")
-    marks = []
-    for m in delim.finditer(part.body):
-        marks.append(m)
-        if m.group(1) or len(marks) > MAX_PARTS:
-            break
-    if not marks or marks[0].group(1):
+    marks = _delimiters(part.body, b"--" + boundary.encode("utf-8", "replace"))
+    if not marks or marks[0][2]:
         warnings.append("multipart start boundary not found: body read as text")
         return None
     if len(marks) > MAX_PARTS:
         warnings.append(f"more than {MAX_PARTS} MIME parts: the rest not read "
                         "(the raw message is hashed whole)")
         marks = marks[:MAX_PARTS + 1]
-    elif not marks[-1].group(1):
+    elif not marks[-1][2]:
         warnings.append("multipart close boundary not found: last part runs to the end")
-        marks.append(None)
-    return [split_part(part.body[a.end():b.start() if b else len(part.body)])
-            for a, b in zip(marks, marks[1:], strict=False)]
+        marks.append((len(part.body), len(part.body), True))
+    return [split_part(part.body[a[1]:b[0]]) for a, b in zip(marks, marks[1:], strict=False)]
+
+
+_PADDING = re.compile(rb"[ \t]*(?:\r?\n|\Z)")
+
+
+def _delimiters(body: bytes, dash: bytes) -> list[tuple[int, int, bool]]:
+    """(start incl. the line break before it, end after its line, is-close) per delimiter line.
+
+    A plain ``bytes.find`` loop: a regex anchored on line starts scans base64 bodies slowly.
+    """
+    marks: list[tuple[int, int, bool]] = []
+    at = body.find(dash)
+    while at >= 0 and len(marks) <= MAX_PARTS:
+        if at == 0 or body[at - 1:at] == b"\n":
+            start = at - 1 if at else 0
+            start -= 1 if start and body[start - 1:start] == b"\r" else 0
+            end = at + len(dash)
+            close = body[end:end + 2] == b"--"
+            pad = _PADDING.match(body, end + 2 if close else end)
+            if pad:
+                marks.append((start, pad.end(), close))
+                if close:
+                    break
+        at = body.find(dash, at + 1)
+    return marks
 
 
 def _leaf(part: Part, main: str, params: dict[str, str], out: Content) -> None:

@@ -186,8 +186,8 @@ def _alts(words: Sequence[str]) -> str:
 KIND_RE = (r"\A" + _M + r"(?:(?P<deleted>" + _alts(DELETED) + r")|(?P<call>" + _alts(CALLS)
            + r")|(?P<omitted>" + _alts(MEDIA_OMITTED) + r")|" + "|".join(ATTACHED) + r")"
            + _M + r"\r?(?:\n|\z)")
-#: "Name: " at the start of a message; the name stops at the first ': ' (or ':' at line end).
-NAME_RE = r"(?m)\A(?P<name>[^\n]+?):(?: |\r?$)"
+#: "Name: text": the name stops at the first ': ' (or ':' ending the first line).
+NAME_RE = r"(?ms)\A(?P<name>[^\n]+?):(?: |\r?$)(?P<body>.*)\z"
 #: Lines that only group chats have (Python re, run on system lines only).
 GROUP_EVENTS = re.compile(
     r"created group|\badded\b|\bleft$|\bremoved\b|joined using this group's invite link|"
@@ -234,10 +234,12 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     if date_order not in (None, "dmy", "mdy", "ymd"):
         raise InputError(f"{FORMAT}: date_order must be dmy, mdy or ymd; got {date_order!r}")
     data, member = _load(src.path)
-    chat = _chat_name(src.path, member)
-    parsed = _parse(data, src, date_order)
-    cols = _columns(parsed, zone, owner if not isinstance(owner, str) else (owner,), region)
-    return _frame(src, parsed, cols, chat, member, zone)
+    recs = _parse(data, src, date_order)
+    del data                                    # every record now holds its own bytes
+    owner = (owner,) if isinstance(owner, str) else tuple(owner)
+    cols = _columns(recs, zone, owner, region)
+    src.assume(f"local times read in {zone}")
+    return _frame(src, recs, cols, _chat_name(src.path, member), member)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,40 +285,51 @@ def _chat_name(path: Path, member: str | None) -> str:
 
 
 @dataclass
-class Parsed:
+class Records:
+    """The file cut at the header lines of its dominant shape, as columns."""
+
     shape: Shape
-    order: str
     pre: bytes                  # text before the first header ('' when the file starts with one)
     first_line: int             # line number of the first header
-    headers: list[bytes]
-    rests: list[bytes]          # everything after each header up to the next header
-    naive: np.ndarray           # datetime64[s], NaT where the header's date is impossible
+    n: int
+    sha: pa.Array               # SHA-256 of each record's bytes (header to line break, included)
+    lines: np.ndarray           # line number of each header
+    header: pa.Array            # header bytes
+    rest: pa.Array              # bytes after the header; the file's final line break removed
+    naive: np.ndarray           # datetime64[s] local wall-clock, NaT where the date is impossible
     other_layout: set[int]      # records holding a header-like line of another shape
-    encoding: str
+    encoding: str = "utf-8"
 
 
-def _parse(data: bytes, src: Source, date_order: str | None) -> Parsed:
+def _parse(data: bytes, src: Source, date_order: str | None) -> Records:
     yy_first = date_order == "ymd"
     shape = _sample_shape(data)
     headers, rests, pre, first = _split(data, shape, yy_first)
-    others, other_rows = _other_shapes(pre, rests, shape)
-    if not headers:
-        raise InputError(f"{FORMAT}: no complete message line in the file's layout "
-                         f"({shape.describe()}); if the years are written first with 2 digits, "
-                         "pass date_order = \"ymd\"")
+    others, rows = _other_shapes(pre, rests, shape)
     best, best_n = max(others.items(), key=lambda kv: kv[1], default=(None, 0))
     if best is not None and best_n > len(headers):
         # The head of the file was not representative: the whole file decides.
         shape = best
         headers, rests, pre, first = _split(data, shape, yy_first)
-        others, other_rows = _other_shapes(pre, rests, shape)
+        others, rows = _other_shapes(pre, rests, shape)
+    if not headers:
+        raise InputError(f"{FORMAT}: no complete message line in the file's layout "
+                         f"({shape.describe()}); if the years are written first with 2 digits, "
+                         "pass date_order = \"ymd\"")
     src.assume(f"header layout: {shape.describe()}, {len(headers)} message lines"
                + (f"; {sum(others.values())} header-like lines of other layouts kept as text"
                   if others else ""))
-    fields = _fields(headers, shape)
-    order, naive = _dates(fields, shape, yy_first, date_order, src)
-    encoding = "utf-8"
-    return Parsed(shape, order, pre, first, headers, rests, naive, other_rows, encoding)
+    _order, naive = _dates(_fields(headers, shape), shape, yy_first, date_order, src)
+    sha = _digests(headers, rests)
+    header = pa.array(headers, pa.large_binary())
+    del headers
+    if rests[-1].endswith(b"\n"):           # the file's final line break ends the last line
+        rests[-1] = rests[-1][:-1]
+    rest = pa.array(rests, pa.large_binary())
+    del rests
+    counts = pc.count_substring(rest, b"\n").to_numpy().astype(np.int64)
+    lines = first + np.concatenate(([0], np.cumsum(counts + 1)[:-1]))
+    return Records(shape, pre, first, len(header), sha, lines, header, rest, naive, rows)
 
 
 def _sample_shape(data: bytes) -> Shape:
@@ -334,7 +347,7 @@ def _sample_shape(data: bytes) -> Shape:
 
 def _split(data: bytes, shape: Shape, yy_first: bool,
            ) -> tuple[list[bytes], list[bytes], bytes, int]:
-    """Headers and the text after each, split at header lines of ``shape`` only."""
+    """Headers and the text after each, split at header lines of ``shape`` only (one C pass)."""
     strict = _strict(shape, yy_first, named=False)
     parts = re.compile(rb"\n(" + strict + rb")").split(data)
     pre, headers, rests = parts[0], parts[1::2], parts[2::2]
@@ -347,37 +360,52 @@ def _split(data: bytes, shape: Shape, yy_first: bool,
     return headers, rests, pre, pre.count(b"\n") + 2
 
 
-def _other_shapes(pre: bytes, rests: list[bytes], shape: Shape,
-                  ) -> tuple[Counter, set[int]]:
-    """Header-like lines of other shapes, which can only sit inside messages (or before them)."""
-    counts: Counter = Counter()
+def _other_shapes(pre: bytes, rests: list[bytes], shape: Shape) -> tuple[Counter, set[int]]:
+    """Header-like lines of other shapes: they can only sit inside messages (or before them)."""
+    counts: Counter = Counter(s for s in map(_shape, LOOSE.finditer(b"\n" + pre))
+                              if s and s != shape)
+    multi = [i for i, r in enumerate(rests) if b"\n" in r]
+    blob = b"\0".join([rests[i] for i in multi])     # one scan; NUL never starts a header line
+    ends = np.cumsum([len(rests[i]) + 1 for i in multi])
     rows: set[int] = set()
-    for i, text in ((-1, b"\n" + pre), *((i, r) for i, r in enumerate(rests) if b"\n" in r)):
-        found = [s for s in map(_shape, LOOSE.finditer(text)) if s and s != shape]
-        if found:
-            counts.update(found)
-            if i >= 0:
-                rows.add(i)
+    for m in LOOSE.finditer(blob):
+        found = _shape(m)
+        if found and found != shape:
+            counts[found] += 1
+            rows.add(multi[int(np.searchsorted(ends, m.start(), side="right"))])
     return counts, rows
+
+
+def _digests(headers: list[bytes], rests: list[bytes]) -> pa.Array:
+    """SHA-256 hex of each record's bytes as in the file (its final line break included)."""
+    last = len(headers) - 1
+    digests = [hashlib.sha256(h + r + b"\n").digest()
+               for h, r in zip(headers[:last], rests[:last], strict=True)]
+    digests.append(hashlib.sha256(headers[last] + rests[last]).digest())
+    hexed = b"".join(digests).hex().encode("ascii")
+    offsets = np.arange(0, 64 * (len(digests) + 1), 64, dtype=np.int64)
+    return pa.LargeStringArray.from_buffers(len(digests), pa.py_buffer(offsets),
+                                            pa.py_buffer(hexed))
 
 
 # ---------------------------------------------------------------------------------------------
 # Times
 
 
+_DIGITS_ONLY = bytes(b if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+
+
 def _fields(headers: list[bytes], shape: Shape) -> np.ndarray:
     """(n, 7) integers d1 d2 d3 H M S ap (0 none, 1 am, 2 pm) from the headers, in one pass.
 
-    A header holds no digits but its fields, so every run of non-digits becomes one separator
-    (AM/PM first become their own 0/1 field) and numpy reads the numbers at C speed.
+    A header holds no digits but its fields, so every other byte becomes a separator (AM/PM
+    first become a 0/1 field of their own) and numpy reads the numbers at C speed.
     """
     blob = b"\n".join(headers)
     if shape.clock12:
         for letter, digit in ((b"A", b" 0 "), (b"a", b" 0 "), (b"P", b" 1 "), (b"p", b" 1 ")):
             blob = blob.replace(letter, digit)
-    blob = _NON_DIGITS.sub(b" ", blob)
-    values = np.fromstring(blob, dtype=np.int64, sep=" ") if blob.strip() else \
-        np.empty(0, np.int64)
+    values = np.fromstring(blob.translate(_DIGITS_ONLY), dtype=np.int64, sep=" ")
     k = 5 + shape.seconds + shape.clock12
     if values.size != len(headers) * k:   # cannot happen: every header matched one pattern
         raise InputError(f"{FORMAT}: internal error reading header times (got {values.size} "
@@ -392,7 +420,6 @@ def _fields(headers: list[bytes], shape: Shape) -> np.ndarray:
     return out
 
 
-_NON_DIGITS = re.compile(rb"[^0-9]+")
 def _dates(f: np.ndarray, shape: Shape, yy_first: bool, date_order: str | None,
            src: Source) -> tuple[str, np.ndarray]:
     """Naive local datetimes from the fields; the day/month order is read from the whole file."""
@@ -412,8 +439,7 @@ def _dates(f: np.ndarray, shape: Shape, yy_first: bool, date_order: str | None,
                                  f[:, b].max(initial=0, keepdims=True).tolist(), FORMAT,
                                  date_order)
         day, month = (f[:, a], f[:, b]) if order == "dmy" else (f[:, b], f[:, a])
-        src.assume(f"date order {order}" + (" (given)" if date_order else
-                                             " (inferred: a day over 12 decides)"))
+    src.assume(f"date order {order}" + (" (given)" if date_order else " (from the file)"))
     year = f[:, year_at] + (2000 if shape.year == -1 else 0)
     if shape.year == -1:
         src.assume("2-digit years read as 20yy")
@@ -446,49 +472,56 @@ def _naive(y, m, d, hh, mm, ss) -> np.ndarray:
 # Columns
 
 
-def _columns(p: Parsed, zone: str, owner: Sequence[str], region: str | None) -> dict:
-    n = len(p.headers)
-    rests = list(p.rests)
-    if rests and rests[-1].endswith(b"\n"):      # the file's final line break ends the last line
-        rests[-1] = rests[-1][:-1]
-    arr = pa.array(rests, pa.large_binary())
+def _decode(r: Records) -> tuple[pa.Array, pa.Array]:
+    """(header, rest) as text: UTF-8 checked at C speed; cp1252 for old Windows exports."""
     try:
-        text = arr.cast(pa.large_string())
+        return r.header.cast(pa.large_string()), r.rest.cast(pa.large_string())
     except pa.ArrowInvalid:
-        p.encoding = "cp1252"
-        text = pa.array([r.decode("cp1252", errors="replace") for r in rests], pa.large_string())
-    del arr, rests
+        r.encoding = "cp1252"
+        return tuple(pa.array([b.decode("cp1252", errors="replace") for b in col.to_pylist()],
+                              pa.large_string()) for col in (r.header, r.rest))
+
+
+def _columns(r: Records, zone: str, owner: Sequence[str], region: str | None) -> dict:
+    header, text = _decode(r)
     text = pc.replace_substring_regex(text, r"\r\z", "")     # CRLF files: the last line's CR
     named = pc.extract_regex(text, NAME_RE)
-    has_name = named.is_valid().to_numpy(zero_copy_only=False)
-    body = pc.replace_substring_regex(text, NAME_RE, "", max_replacements=1)
-    names = pc.if_else(named.is_valid(), named.field("name"), "")
-    system = ~has_name
-    if n and has_name[0] and E2E_NOTICE.match(body[0].as_py()):
+    has_name = named.is_valid()
+    body = pc.if_else(has_name, named.field("body"), text)
+    names = pc.if_else(has_name, named.field("name"), "")
+    del named, text
+    system = ~has_name.to_numpy(zero_copy_only=False)
+    if r.n and not system[0] and E2E_NOTICE.match(body[0].as_py()):
         system[0] = True       # the notice written as if the chat partner sent it (first line)
-    kind, attachments = _kinds(pc.extract_regex(body, KIND_RE), system)
-    sender, display, from_owner = _senders(names, system, body, owner, region)
-    return {"body": body, "display": display, "sender": sender, "kind": kind,
-            "attachments": attachments, "from_owner": from_owner, "system": system, "n": n}
+    kind, attachments = _kinds(body, system)
+    sender, from_owner = _senders(names, system, body, owner, region)
+    earliest, latest, dst = localize(pd.Series(r.naive), zone)
+    return {"body": body, "display": names, "sender": sender, "kind": kind,
+            "attachments": attachments, "from_owner": from_owner, "system": system,
+            "earliest": earliest, "latest": latest, "stamp": _stamps(header),
+            "warnings": _warnings(r, dst, earliest, latest)}
 
 
-def _kinds(kinds: pa.StructArray, system: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    def hit(name: str) -> np.ndarray:
-        field = kinds.field(name)
-        return pc.fill_null(pc.greater(pc.utf8_length(field), 0), False).to_numpy(
-            zero_copy_only=False)
+def _kinds(body: pa.Array, system: np.ndarray) -> tuple[pd.Categorical, pa.Array]:
+    """Kind codes and attachment names; the costly extraction runs on matching rows only."""
+    codes = np.full(len(system), schema.KINDS.index("text"), dtype=np.int8)
+    files = np.full(len(system), "", dtype=object)
+    hits = np.flatnonzero(pc.match_substring_regex(body, KIND_RE).to_numpy(zero_copy_only=False))
+    if hits.size:
+        found = pc.extract_regex(body.take(pa.array(hits)), KIND_RE)
+        for kind in ("omitted", "fa", "fb", "fc", "call", "deleted"):
+            col = pc.fill_null(found.field(kind), "").to_numpy(zero_copy_only=False)
+            nonempty = col.astype(bool)
+            codes[hits[nonempty]] = schema.KINDS.index(_KIND_OF.get(kind, "media"))
+            if kind.startswith("f"):
+                files[hits[nonempty]] = col[nonempty]
+    codes[system] = schema.KINDS.index("system")
+    files[system] = ""
+    return (pd.Categorical.from_codes(codes, categories=list(schema.KINDS)),
+            pa.array(files, pa.large_string()))
 
-    kind = np.full(len(system), "text", dtype=object)
-    # At most one of the alternatives matched, so joining them gives its file name.
-    files = pc.fill_null(pc.binary_join_element_wise(
-        *(kinds.field(g) for g in ("fa", "fb", "fc")), pa.scalar("", pa.large_string())), "")
-    media = hit("omitted") | pc.greater(pc.utf8_length(files), 0).to_numpy(zero_copy_only=False)
-    kind[media] = "media"
-    kind[hit("call")] = "call"
-    kind[hit("deleted")] = "deleted"
-    kind[system] = "system"
-    attachments = np.where(system, "", files.to_numpy(zero_copy_only=False).astype(object))
-    return kind, attachments
+
+_KIND_OF = {"call": "call", "deleted": "deleted"}
 
 
 def _owner_keys(owner: Sequence[str], region: str | None) -> set[str]:
@@ -515,104 +548,92 @@ def sender_key(name: str, region: str | None) -> str:
 
 
 def _senders(names: pa.Array, system: np.ndarray, body: pa.Array, owner: Sequence[str],
-             region: str | None) -> tuple[np.ndarray, np.ndarray, pd.arrays.BooleanArray]:
-    """Sender keys, names as shown and from_owner; keys are worked out once per distinct name."""
+             region: str | None) -> tuple[pa.Array, pd.arrays.BooleanArray]:
+    """Sender keys (worked out once per distinct name) and from_owner."""
     coded = pc.dictionary_encode(names)
-    uniq = coded.dictionary.to_pylist()
-    idx = coded.indices.to_numpy(zero_copy_only=False)
-    display = np.array(uniq, dtype=object)[idx] if uniq else np.array([], dtype=object)
-    keys = np.array([sender_key(u, region) for u in uniq], dtype=object)[idx] if uniq else \
-        np.array([], dtype=object)
-    keys[system] = ""
+    keys = pa.array([sender_key(u, region) for u in coded.dictionary.to_pylist()],
+                    pa.large_string()).take(coded.indices)
+    keys = pc.if_else(pa.array(system), "", keys)
     own = _owner_keys(owner, region)
-    from_owner = pd.array(np.isin(keys, list(own)), dtype="boolean") if own else \
-        pd.array([pd.NA] * len(keys), dtype="boolean")
+    if own:
+        mine = pc.is_in(keys, value_set=pa.array(sorted(own), pa.large_string()))
+        from_owner = pd.array(mine.to_numpy(zero_copy_only=False), dtype="boolean")
+    else:
+        from_owner = pd.array(np.full(len(system), pd.NA), dtype="boolean")
     for i in np.flatnonzero(system).tolist():
         from_owner[i] = bool(OWNER_ACTION.match(body[i].as_py()))
-    return keys, display, from_owner
+    return keys, from_owner
+
+
+def _stamps(header: pa.Array) -> pa.Array:
+    """The date and time as written: the header without its frame ('[', '] ', ' - ')."""
+    text = pc.utf8_ltrim(header, characters="[\ufeff\u200e\u200f\u202a\u202b\u202c")
+    return pc.utf8_rtrim(text, characters=" -\u2013]:\u00a0\u202f\u200e\u200f\u202c")
+
+
+def _warnings(r: Records, dst: pd.Series, earliest: pd.Series, latest: pd.Series) -> pa.Array:
+    warn = dst.to_numpy(dtype=object, na_value="", copy=True)
+    bad = np.isnat(r.naive)
+    previous = earliest.shift(1).ffill()
+    back = (latest < previous).to_numpy(dtype=bool, na_value=False)
+    for i in sorted(set(np.flatnonzero(bad | back | (warn != "")).tolist()) | r.other_layout):
+        parts = [warn[i]] if warn[i] else []
+        if bad[i]:
+            parts.append(f"impossible date or time in header {r.header[i].as_py()!r}: "
+                         "no time kept")
+        if back[i]:
+            parts.append(FORGED)
+        if i in r.other_layout:
+            parts.append(OTHER_LAYOUT)
+        warn[i] = "; ".join(parts)
+    return pa.array(warn, pa.large_string())
+
+
+def _is_group(senders: pa.Array, system: np.ndarray, body: pa.Array) -> bool:
+    distinct = pc.unique(pc.filter(senders, pa.array(~system))).to_pylist()
+    if len(set(distinct) - {""}) > 2:
+        return True
+    return any(GROUP_EVENTS.search(body[i].as_py()) for i in np.flatnonzero(system).tolist())
 
 
 # ---------------------------------------------------------------------------------------------
 # The frame
 
 
-def _frame(src: Source, p: Parsed, c: dict, chat: str, member: str | None,
-           zone: str) -> pd.DataFrame:
-    n = c["n"]
-    last = n - 1
-    sha = [hashlib.sha256(h + r + (b"\n" if i != last else b"")).hexdigest()
-           for i, (h, r) in enumerate(zip(p.headers, p.rests, strict=True))]
-    counts = np.fromiter((r.count(b"\n") for r in p.rests), dtype=np.int64, count=n)
-    lines = p.first_line + np.concatenate(([0], np.cumsum(counts + 1)[:-1])) if n else counts
+def _frame(src: Source, r: Records, c: dict, chat: str, member: str | None) -> pd.DataFrame:
     prefix = f"zip:{member}:line:" if member else "line:"
-    locator = pc.binary_join_element_wise(prefix, pc.cast(pa.array(lines), pa.string()), "")
-    earliest, latest, dst = localize(pd.Series(p.naive), zone)
-    warnings = _warnings(p, dst, earliest, latest)
-    stamp = _stamps(p)
-    senders = c["sender"]
-    kind_group = _is_group(senders, c["system"], c["body"])
+    locator = pc.binary_join_element_wise(
+        pa.scalar(prefix, pa.large_string()), pc.cast(pa.array(r.lines), pa.large_string()),
+        pa.scalar("", pa.large_string()))
+    group = _is_group(c["sender"], c["system"], c["body"])
+    basis = np.where(c["earliest"].isna(), 2, 1).astype(np.int8)   # index into the two below
     cols = {
-        "locator": _s(locator), "record_sha256": _s(sha),
-        "platform": PLATFORM, "conversation": chat,
-        "conversation_kind": "group" if kind_group else "direct",
-        "sent_at": earliest, "sent_at_latest": latest, "sent_at_raw": _s(stamp),
-        "time_basis": np.where(earliest.isna(), "missing", "local_declared"),
-        "sender": _s(senders), "sender_display": _s(c["display"]), "body": _s(c["body"]),
-        "kind": c["kind"], "attachments": _s(c["attachments"]), "warnings": _s(warnings),
+        "locator": _s(locator), "record_sha256": _s(r.sha), "platform": PLATFORM,
+        "conversation": chat, "conversation_kind": "group" if group else "direct",
+        "sent_at": c["earliest"], "sent_at_latest": c["latest"], "sent_at_raw": _s(c["stamp"]),
+        "time_basis": pd.Categorical.from_codes(basis, ["", "local_declared", "missing"]),
+        "sender": _s(c["sender"]), "sender_display": _s(c["display"]), "body": _s(c["body"]),
+        "kind": c["kind"], "attachments": _s(c["attachments"]), "warnings": _s(c["warnings"]),
         "from_owner": c["from_owner"],
     }
     df = pd.DataFrame(cols)
-    if p.pre.strip():
-        df = pd.concat([_preamble_row(p, chat, kind_group, member), df], ignore_index=True)
-    src.assume(f"local times read in {zone}")
+    if r.pre.strip():
+        df = pd.concat([_preamble_row(r, chat, group, member), df], ignore_index=True)
     return src.frame(df)
 
 
-def _stamps(p: Parsed) -> pa.Array:
-    """The date and time as written: the header without its frame ('[', '] ', ' - ')."""
-    if p.encoding == "utf-8":
-        text = pa.array(p.headers, pa.large_binary()).cast(pa.large_string())
-    else:
-        text = pa.array([h.decode(p.encoding, errors="replace") for h in p.headers])
-    text = pc.utf8_ltrim(text, characters="[\ufeff\u200e\u200f\u202a\u202b\u202c")
-    return pc.utf8_rtrim(text, characters=" -\u2013]:\u00a0\u202f\u200e\u200f\u202c")
-
-
-def _s(values) -> pd.Series:
+def _s(values: pa.Array) -> pd.Series:
     return pd.Series(values, dtype=schema.STRING)
 
 
-def _warnings(p: Parsed, dst: pd.Series, earliest: pd.Series, latest: pd.Series) -> np.ndarray:
-    warn = dst.to_numpy(dtype=object, na_value="", copy=True)
-    bad = np.isnat(p.naive)
-    previous = earliest.shift(1).ffill()
-    back = (latest < previous).to_numpy(dtype=bool, na_value=False)
-    for i in sorted(set(np.flatnonzero(bad | back | (warn != "")).tolist()) | p.other_layout):
-        parts = [warn[i]] if warn[i] else []
-        if bad[i]:
-            parts.append(f"impossible date or time in header {p.headers[i]!r}: no time kept")
-        if back[i]:
-            parts.append(FORGED)
-        if i in p.other_layout:
-            parts.append(OTHER_LAYOUT)
-        warn[i] = "; ".join(dict.fromkeys(parts))
-    return warn
-
-
-def _is_group(senders: np.ndarray, system: np.ndarray, body: pa.Array) -> bool:
-    if len(set(senders[~system].tolist()) - {""}) > 2:
-        return True
-    return any(GROUP_EVENTS.search(body[i].as_py()) for i in np.flatnonzero(system).tolist())
-
-
-def _preamble_row(p: Parsed, chat: str, group: bool, member: str | None) -> pd.DataFrame:
-    raw = p.pre + b"\n"
-    locator = f"zip:{member}:line:1" if member else "line:1"
+def _preamble_row(r: Records, chat: str, group: bool, member: str | None) -> pd.DataFrame:
+    raw = r.pre + b"\n"
     return pd.DataFrame([{
-        "locator": locator, "record_sha256": hashlib.sha256(raw).hexdigest(),
+        "locator": f"zip:{member}:line:1" if member else "line:1",
+        "record_sha256": hashlib.sha256(raw).hexdigest(),
         "platform": PLATFORM, "conversation": chat,
         "conversation_kind": "group" if group else "direct", "kind": "unparsed",
-        "time_basis": "missing", "body": p.pre.decode(p.encoding, errors="replace"),
+        "time_basis": "missing", "body": r.pre.decode(r.encoding, errors="replace"),
         "warnings": "text before the first message header (another layout, or not a "
                     "WhatsApp line): kept unparsed",
     }])
