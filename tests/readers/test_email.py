@@ -337,7 +337,12 @@ def test_maildir_and_eml_folder(tmp_path: Path, sample: Path) -> None:
 def test_sniff_is_specific(tmp_path: Path, sample: Path) -> None:
     others = {"log.csv": b"when,timezone,platform,from,to,kind,description,evidence\n",
               "chat.txt": b"[17.09.19, 16:37:47] Rob: From now on\n",
-              "irc.log": b"12:00 <rob> Subject: hi\n", "x.json": b'{"From": "x"}'}
+              "irc.log": b"12:00 <rob> Subject: hi\n", "x.json": b'{"From": "x"}',
+              "page.mhtml": b"From: <Saved by Blink>\nSubject: x\nMIME-Version: 1.0\n\n"}
+    (tmp_path / "exports" / "mail").mkdir(parents=True)
+    (tmp_path / "exports" / "mail" / "a.eml").write_bytes(DATED)
+    (tmp_path / "exports" / "notes.csv").write_bytes(b"a,b\n")
+    assert not eml.sniff(open_head(tmp_path / "exports"))   # not every folder holding mail
     for name, data in others.items():
         (tmp_path / name).write_bytes(data)
         head = open_head(tmp_path / name)

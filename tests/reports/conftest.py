@@ -34,7 +34,7 @@ accounts = ["phone:+44 7700 900123", "discord:dana_e", "whatsapp:Dana Example"]
 id = "rob"
 role = "respondent"
 name = "Rob Offender"
-accounts = ["phone:07700 900456", "discord:robz", "whatsapp:Rob"]
+accounts = ["phone:07700 900456", "discord:robz", "whatsapp:Rob", "email:rob@example.net"]
 
 [[people]]
 id = "sam"

@@ -119,7 +119,7 @@ def trace(raw: bytes | str, *, own_domains: Iterable[str] = (),
         result.handoff_host = by_host if "." in by_host or not seen else seen.lower()
         result.handoff_ip = hops[handoff - 2]["ip"] if handoff > 1 else ""
         _check_handoff(hops, handoff, result.warnings)
-    result.originating_ip = _originating_ip(hops, part)
+    result.originating_ip = _originating_ip(hops, handoff, part)
     result.dkim_domains = _dkim_domains(part)
     result.auth_results = _auth_results(part, own)
     result.abuse_contacts = _abuse_contacts(part, result)
@@ -210,11 +210,17 @@ def _frame(hops: list[dict]) -> pd.DataFrame:
     return df
 
 
-def _originating_ip(hops: list[dict], part: _email.Part) -> str:
-    """The lowest public client address in the chain, else X-Originating-IP."""
-    for hop in reversed(hops):
-        if hop["ip"] and not _local(hop["ip"]):
-            return hop["ip"]
+def _originating_ip(hops: list[dict], handoff: int | None, part: _email.Part) -> str:
+    """The client the handoff hop's server saw (hops below it could be forged), else the one
+    the own server saw connect, else X-Originating-IP."""
+    candidates = []
+    if handoff is not None:
+        candidates.append(hops[handoff - 1]["ip"])
+        if handoff > 1:
+            candidates.append(hops[handoff - 2]["ip"])
+    for ip in candidates:
+        if ip and not _local(ip):
+            return ip
     header = part.get("x-originating-ip") or ""
     m = _IP_LITERAL.search(header) or _BARE_IP.search(header)
     return m.group(1) if m else ""

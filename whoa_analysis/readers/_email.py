@@ -892,14 +892,6 @@ def _message_id(part: Part) -> str:
 
 # --------------------------------------------------------------------------- files and folders
 
-def folder_sha256(files: Iterable[tuple[str, str]]) -> str:
-    """One hash for a folder source: SHA-256 over 'relative path NUL file hash' lines, sorted."""
-    digest = hashlib.sha256()
-    for rel, sha in sorted(files):
-        digest.update(rel.encode("utf-8", "surrogateescape") + b"\0" + sha.encode() + b"\n")
-    return digest.hexdigest()
-
-
 def mark_copies(rows: list[dict]) -> None:
     """Say which rows repeat an earlier message of the same source (same Message-ID, bytes)."""
     seen: dict[tuple[str, str], str] = {}

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..evidence import sha256_file, source_files
+from ..evidence import source_files
 from . import _email
 from ._common import Head, Source, read_member, unparsed, zip_members
 
@@ -44,6 +44,8 @@ _MAIL_HEADERS = frozenset({
     "content-transfer-encoding", "envelope-to", "x-received", "arc-seal", "user-agent"})
 _HEADER_LINE = re.compile(r"([!-9;-~]+)[ \t]*:")
 _HEAD_LINES = 8
+#: Name suffixes whose content is sniffed for headers (mail saved under other names).
+_CONTENT_SNIFFED = frozenset({"", "eml", "msg", "txt", "mail", "email", "rfc822", "mime"})
 
 
 def sniff(head: Head) -> bool:
@@ -55,7 +57,10 @@ def sniff(head: Head) -> bool:
         return _eml_folder(head)
     if head.name.endswith(".eml"):
         return True
-    if head.name.endswith((".mbox", ".mbx")) or head.data.startswith(b"\xd0\xcf"):
+    suffix = head.name.rpartition(".")[2] if "." in head.name else ""
+    if suffix not in _CONTENT_SNIFFED and not suffix.isdigit():
+        return False                # .mhtml, .html, .json, .mbox ...: other readers' files
+    if head.data.startswith(b"\xd0\xcf"):
         return False
     text = head.text
     if text.startswith("From "):
@@ -67,10 +72,9 @@ def sniff(head: Head) -> bool:
 
 
 def _eml_folder(head: Head) -> bool:
-    tops = {m.split("/", 1)[0] for m in head.members if "/" in m}
-    if {"cur", "new"} <= tops or (head.path / "cur").is_dir():
-        return False
-    return any(m.lower().endswith(".eml") for m in head.members)
+    """A folder whose own files (not sub-folders) are all .eml messages."""
+    files = [m for m in head.members if "/" not in m and not m.startswith(".")]
+    return bool(files) and all(m.lower().endswith(".eml") for m in files)
 
 
 def _looks_like_headers(text: str) -> bool:
@@ -97,8 +101,7 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
         files = [(f, rel) for f, rel in files if rel.lower().endswith(".eml")]
         if not files:
             raise InputError(f"{path.name}: expected a folder with .eml files; got none")
-        src = Source(path, FORMAT, sha256=_email.folder_sha256(
-            (rel, "symlink" if f.is_symlink() else sha256_file(f)) for f, rel in files))
+        src = Source(path, FORMAT)
         rows = list(_folder_rows(files, keys))
     else:
         src = Source(path, FORMAT)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..evidence import sha256_file, source_files
+from ..evidence import source_files
 from . import _email
 from ._common import Head, Source, unparsed
 
@@ -46,8 +46,7 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
                          "something else: pass the folder that holds cur/ and new/")
     files = [(f, f.relative_to(path).as_posix()) for f in source_files(path)]
     files = [(f, rel) for f, rel in files if _in_box(rel)]
-    src = Source(path, FORMAT, sha256=_email.folder_sha256(
-        (rel, "symlink" if f.is_symlink() else sha256_file(f)) for f, rel in files))
+    src = Source(path, FORMAT)
     rows = list(_rows(files, _email.owner_keys(owner)))
     _email.mark_copies(rows)
     return src.frame(rows)

@@ -364,7 +364,7 @@ def _other_shapes(pre: bytes, rests: list[bytes], shape: Shape) -> tuple[Counter
     """Header-like lines of other shapes: they can only sit inside messages (or before them)."""
     counts: Counter = Counter(s for s in map(_shape, LOOSE.finditer(b"\n" + pre))
                               if s and s != shape)
-    multi = [i for i, r in enumerate(rests) if b"\n" in r]
+    multi = [i for i, r in enumerate(rests) if b"\n" in r]   # few: most messages are one line
     blob = b"\0".join([rests[i] for i in multi])     # one scan; NUL never starts a header line
     ends = np.cumsum([len(rests[i]) + 1 for i in multi])
     rows: set[int] = set()
@@ -485,11 +485,8 @@ def _decode(r: Records) -> tuple[pa.Array, pa.Array]:
 def _columns(r: Records, zone: str, owner: Sequence[str], region: str | None) -> dict:
     header, text = _decode(r)
     text = pc.replace_substring_regex(text, r"\r\z", "")     # CRLF files: the last line's CR
-    named = pc.extract_regex(text, NAME_RE)
-    has_name = named.is_valid()
-    body = pc.if_else(has_name, named.field("body"), text)
-    names = pc.if_else(has_name, named.field("name"), "")
-    del named, text
+    has_name, names, body = _split_names(text)
+    del text
     system = ~has_name.to_numpy(zero_copy_only=False)
     if r.n and not system[0] and E2E_NOTICE.match(body[0].as_py()):
         system[0] = True       # the notice written as if the chat partner sent it (first line)
@@ -500,6 +497,42 @@ def _columns(r: Records, zone: str, owner: Sequence[str], region: str | None) ->
             "attachments": attachments, "from_owner": from_owner, "system": system,
             "earliest": earliest, "latest": latest, "stamp": _stamps(header),
             "warnings": _warnings(r, dst, earliest, latest)}
+
+
+def _split_names(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """"Name: text" -> (has name, name, text); lines without a name keep all their text.
+
+    A plain split at the first ': ' settles almost every row at C speed; the few whose first
+    line has none (system lines, 'Name:' ending the line) go through the full pattern.
+    """
+    sep = pa.scalar(": ", text.type)
+    has_sep = pc.match_substring(text, ": ")
+    # A trailing ': ' gives every row a second part, so list_element(1) always exists.
+    parts = pc.split_pattern(pc.binary_join_element_wise(text, sep, pa.scalar("", text.type)),
+                             ": ", max_splits=1)
+    name = pc.list_element(parts, 0)
+    ok = pc.and_(has_sep, pc.and_(pc.greater(pc.binary_length(name), 0),
+                                  pc.invert(pc.match_substring(name, "\n"))))
+    body = pc.if_else(ok, pc.utf8_slice_codeunits(pc.list_element(parts, 1), 0, -2), text)
+    name = pc.if_else(ok, name, "")
+    rest = np.flatnonzero(~ok.to_numpy(zero_copy_only=False))
+    if rest.size:
+        found = pc.extract_regex(text.take(pa.array(rest)), NAME_RE)
+        hit = found.is_valid().to_numpy(zero_copy_only=False)
+        if hit.any():
+            rows = pa.array(rest[hit])
+            fixed = found.filter(pa.array(hit))
+            ok = _put(ok, rows, pa.repeat(True, len(rows)))
+            name = _put(name, rows, fixed.field("name"))
+            body = _put(body, rows, fixed.field("body"))
+    return ok, name, body
+
+
+def _put(values: pa.Array, rows: pa.Array, new: pa.Array) -> pa.Array:
+    """``values`` with ``values[rows] = new`` (``rows`` ascending)."""
+    mask = np.zeros(len(values), dtype=bool)
+    mask[rows.to_numpy()] = True
+    return pc.replace_with_mask(values, pa.array(mask), new.cast(values.type))
 
 
 def _kinds(body: pa.Array, system: np.ndarray) -> tuple[pd.Categorical, pa.Array]:

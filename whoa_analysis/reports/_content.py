@@ -100,8 +100,9 @@ class Report:
 
 # --- small helpers ----------------------------------------------------------------------------
 
-#: C0/C1 controls (not tab/newline) and the bidirectional marks, overrides and isolates.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: C0/C1 controls (not tab, LF, CR) and the bidirectional marks, overrides and isolates.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+                        r"\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def visible(value: str) -> str:
