@@ -63,14 +63,15 @@ def task_ours_mbox(data: Path) -> int:
 def task_whatstk_auto(data: Path) -> int:
     from whatstk import WhatsAppChat
 
-    return len(WhatsAppChat.from_source(filepath=str(data / "whatsapp.txt")).df)
+    # max_size=None: whatstk refuses files over 50 MB unless told to read them whole.
+    return len(WhatsAppChat.from_source(filepath=str(data / "whatsapp.txt"), max_size=None).df)
 
 
 def task_whatstk_format(data: Path) -> int:
     from whatstk import WhatsAppChat
 
     return len(WhatsAppChat.from_source(filepath=str(data / "whatsapp.txt"),
-                                        hformat=WA_HFORMAT).df)
+                                        hformat=WA_HFORMAT, max_size=None).df)
 
 
 def task_chatminer_whatsapp(data: Path) -> int:

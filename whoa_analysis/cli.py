@@ -17,14 +17,14 @@ from .errors import EvidenceError, WhoaError
 from .reports import tables
 
 
-def _progress(desc: str):
+def _progress(desc: str, unit: str):
     """A tqdm bar on a terminal, nothing otherwise."""
     def wrap(items: Iterable) -> Iterable:
         if not sys.stderr.isatty():
             return items
         from tqdm import tqdm
 
-        return tqdm(items, desc=desc, unit="source", leave=False)
+        return tqdm(items, desc=desc, unit=unit, leave=False)
     return wrap
 
 
@@ -69,8 +69,9 @@ def cmd_accounts(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     case = case_mod.load(args.case)
     pipeline.ensure_evidence(case, say=print)
-    prepared = pipeline.prepare(case, workers=args.workers, progress=_progress("reading"))
-    written = pipeline.write_pack(prepared, Path(args.out), say=print)
+    prepared = pipeline.prepare(case, workers=args.workers, progress=_progress("reading", "source"))
+    written = pipeline.write_pack(prepared, Path(args.out), say=print,
+                                  progress=_progress("writing", "step"))
     evidence.append_custody(case, "report", {
         "out": str(Path(args.out).resolve()),
         "files": {p.name: evidence.sha256_file(p) for p in written if p.is_file()}})

@@ -122,6 +122,9 @@ def _write_tables(prepared: Prepared, out: Path, after: pd.DataFrame) -> list[Pa
     ):
         writer(data, out / name)
         written.append(out / name)
+    for name, rows in _side_tables(prepared).items():
+        tables.write_csv(rows, out / name)
+        written.append(out / name)
     if case.xlsx:
         tables.write_xlsx({"contacts_after_notice": after, "messages": msgs},
                           out / "contacts_after_notice.xlsx")
@@ -133,6 +136,27 @@ def _write_tables(prepared: Prepared, out: Path, after: pd.DataFrame) -> list[Pa
                             encoding="utf-8")
     written.append(summary_path)
     return written
+
+
+#: The other tables after the request, beside contacts_after_notice.csv: the victim's own
+#: messages are never hidden, and what could not be placed is listed with its reason.
+SIDE_TABLES = {"victim_messages_after_notice.csv": "victim_after",
+               "third_party_contacts_after_notice.csv": "third_party_after",
+               "respondent_group_messages_after_notice.csv": "group_after",
+               "unattributed_contacts_after_notice.csv": "unattributed_after",
+               "undetermined.csv": "undetermined"}
+
+
+def _side_tables(prepared: Prepared) -> dict[str, pd.DataFrame]:
+    tz, found = prepared.case.timezone, prepared.analysis.tables
+    out = {}
+    for name, key in SIDE_TABLES.items():
+        rows = found[key]
+        table = contact_rows(rows, tz)
+        if key == "undetermined":
+            table["undetermined_reason"] = rows["undetermined_reason"].to_numpy()
+        out[name] = table
+    return out
 
 
 def _write_figures(prepared: Prepared, folder: Path) -> dict[str, bytes]:

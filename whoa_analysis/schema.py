@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .errors import InputError
 
@@ -74,16 +76,14 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
     defaults to ``sent_at``. A value outside a closed list, or an empty required column, is a
     reader bug and raises :class:`InputError` naming the column and the values.
     """
-    out = pd.DataFrame(index=pd.RangeIndex(len(df)))
     src = df.reset_index(drop=True)
-    for name, dtype in COLUMNS.items():
-        out[name] = _column(src, name, dtype)
+    cols = {name: _column(src, name, dtype) for name, dtype in COLUMNS.items()}
     if "sent_at_latest" not in src:
-        out["sent_at_latest"] = out["sent_at"]
-    _check_required(out)
+        cols["sent_at_latest"] = cols["sent_at"]
+    _check_required(cols)
     for extra in (c for c in src.columns if c not in COLUMNS):
-        out[extra] = src[extra]
-    return out
+        cols[extra] = src[extra]
+    return pd.DataFrame(cols, index=pd.RangeIndex(len(src)))
 
 
 def _column(src: pd.DataFrame, name: str, dtype: object) -> pd.Series:
@@ -96,18 +96,50 @@ def _column(src: pd.DataFrame, name: str, dtype: object) -> pd.Series:
         return _categorical(values, name, dtype)
     if isinstance(dtype, pd.DatetimeTZDtype):
         return _utc(values, name)
-    if name in _EMPTY_STRING_DEFAULTS:
-        values = values.astype(object).where(values.notna(), "")
+    if dtype == STRING:
+        return _string(values, name in _EMPTY_STRING_DEFAULTS)
     return values.astype(dtype)
 
 
+def _string(values: pd.Series, fill_empty: bool) -> pd.Series:
+    """Text in the schema's string dtype; ``fill_empty`` turns missing values into ''.
+
+    Columns that already hold text (the string dtypes, or str objects) go straight to Arrow, so
+    a million-row frame is not copied through Python objects twice; anything else (numbers in
+    a text column) is converted value by value as ``astype`` does.
+    """
+    if values.dtype == STRING:
+        return values.fillna("") if fill_empty and values.hasnans else values
+    if isinstance(values.dtype, pd.StringDtype):           # pandas' default 'str' dtype
+        converted = values.astype(STRING)
+    else:
+        try:
+            arr = pa.array(values.to_numpy(dtype=object), type=pa.large_string(),
+                           from_pandas=True)
+            converted = pd.Series(pd.arrays.ArrowStringArray(arr), index=values.index)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):        # not all str: convert each value
+            if fill_empty:
+                values = values.astype(object).where(values.notna(), "")
+            return values.astype(STRING)
+    return converted.fillna("") if fill_empty and converted.hasnans else converted
+
+
 def _categorical(values: pd.Series, name: str, dtype: pd.CategoricalDtype) -> pd.Series:
-    unknown = set(map(str, values.dropna().unique())) - set(dtype.categories)
+    if values.dtype == dtype:
+        return values
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    # Factorise once (a few distinct values in a million rows), then place each in the list.
+    codes, uniques = pd.factorize(values)
+    uniques = pd.Index(uniques, dtype=object)
+    where = dtype.categories.get_indexer(uniques)
+    unknown = {str(u) for u in uniques[where < 0]} - set(dtype.categories)
     if unknown:
         raise InputError(
             f"column {name!r}: expected one of {', '.join(dtype.categories)}; "
             f"got {', '.join(sorted(unknown))} (a reader bug: fix the reader's mapping)")
-    return values.astype(object).astype(dtype)
+    mapped = np.where(codes >= 0, where[codes] if len(where) else -1, -1)
+    return pd.Series(pd.Categorical.from_codes(mapped, dtype=dtype), index=values.index)
 
 
 def _utc(values: pd.Series, name: str) -> pd.Series:
@@ -122,10 +154,13 @@ def _utc(values: pd.Series, name: str) -> pd.Series:
     return converted.astype(UTC_US)
 
 
-def _check_required(out: pd.DataFrame) -> None:
+def _check_required(cols: Mapping[str, pd.Series]) -> None:
     for name in REQUIRED:
-        col = out[name]
-        bad = col.isna() | (col.astype(str) == "") if len(col) else col.isna()
+        col = cols[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            bad = col.isna()         # '' is never a category: _categorical refused it already
+        else:
+            bad = (col == "").fillna(True).astype(bool)
         if bad.any():
             raise InputError(f"column {name!r}: expected a value on every row; "
                              f"{int(bad.sum())} rows have none (a reader bug)")

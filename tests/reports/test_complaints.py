@@ -41,7 +41,7 @@ def test_platform_draft_has_utc_times_ids_and_only_the_victims_platform_account(
     assert "Account(s) reported: discord:robz" in body
     assert "The account that received them: discord:dana_e" in body
     assert "2024-03-12T09:00:00Z | discord | from discord:robz" in body
-    assert "message id " in body and "source exports/incident_log.csv line:6" in body
+    assert "evidence id " in body and "source exports/incident_log.csv line:6" in body
     assert "+44 7700 900123" not in body and "Dana Example" not in body
     assert "whatsapp" not in body.split("Messages after the request")[1]
 

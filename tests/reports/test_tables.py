@@ -30,15 +30,7 @@ def frame() -> pd.DataFrame:
                          "n": range(len(values))})
 
 
-CR_UNQUOTED = pytest.mark.xfail(
-    strict=True, reason="reports/tables.write_csv writes a field holding a bare CR unquoted "
-    "(Python 3.11's csv only quotes the lineterminator's characters, here just \\n), so a "
-    "spreadsheet starts a new row at the CR and runs '=1+1'; fix: pass quoting="
-    "csv.QUOTE_NONNUMERIC (or quote fields containing \\r) in write_csv")
-
-
-@pytest.mark.parametrize("first", [pytest.param(k, marks=CR_UNQUOTED) if k == "cr" else k
-                                   for k in PAYLOADS])
+@pytest.mark.parametrize("first", list(PAYLOADS))
 def test_csv_neutralises_every_dangerous_first_character(tmp_path, first):
     path = tmp_path / "t.csv"
     tables.write_csv(pd.DataFrame({"body": [PAYLOADS[first]]}), path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from . import _common as c
 
@@ -43,5 +44,7 @@ def heatmap(rows: pd.DataFrame, *, tz: str, title: str = TITLE) -> Figure:
     ax.set_yticks(range(7), WEEKDAYS, fontsize=8)
     ax.set_xlabel(f"hour of day ({tz})")
     ax.set_ylabel("weekday")
-    fig.colorbar(image, ax=ax, label="contacts", fraction=0.03, pad=0.01)
+    bar = fig.colorbar(image, ax=ax, label="contacts", fraction=0.03, pad=0.01)
+    bar.locator = MaxNLocator(integer=True)        # counts, never 0.25 of a contact
+    bar.update_ticks()
     return fig

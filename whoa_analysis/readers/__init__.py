@@ -30,10 +30,12 @@ from . import (
     pidgin,
     signal,
     slack,
+    sms_backup,
     telegram_html,
     telegram_json,
     twitter_dm,
     web_capture,
+    whatsapp,
 )
 from ._common import Head, open_head
 
@@ -57,6 +59,8 @@ READERS: dict[str, ModuleType] = {
     pidgin.FORMAT: pidgin,
     google_chat.FORMAT: google_chat,
     web_capture.FORMAT: web_capture,
+    whatsapp.FORMAT: whatsapp,
+    sms_backup.FORMAT: sms_backup,
 }
 
 

@@ -88,6 +88,8 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
                          "<calls> root); got none: is this the right file?")
     if ctx.count is not None and ctx.count != ctx.read_ok:
         src.assume(f"the root says count={ctx.count}; {ctx.read_ok} records read")
+    for note in ctx.notes:
+        src.assume(note)
     src.assume("times are epoch milliseconds (UTC)")
     return src.frame(records) if records else src.frame([])
 
@@ -153,6 +155,7 @@ class _Context:
     count: int | None = None
     read_ok: int = 0
     seen: dict[str, int] = field(default_factory=dict)     # records per tag, for locators
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -186,27 +189,28 @@ class _Scanner:
         base = pos - len(prefix)
         parser.StartElementHandler = lambda n, a: self._start(n, a, base + parser.CurrentByteIndex)
         parser.EndElementHandler = lambda n: self._end(n, base + parser.CurrentByteIndex)
+        parser.EntityDeclHandler = _no_entities
         try:
             if prefix:
-                self.depth = 0
+                self.depth, self.done_to = 0, pos
                 parser.Parse(prefix, False)
             for i in range(pos, len(self.fixed), CHUNK):
                 parser.Parse(self.fixed[i:i + CHUNK], False)
             parser.Parse(b"", True)
         except xml.parsers.expat.ExpatError as exc:
-            return self._damaged(exc, base + parser.CurrentByteIndex)
+            return self._damaged(exc, base + parser.CurrentByteIndex, pos)
         return None, b""
 
     def _start(self, name: str, attrs: dict[str, str], at: int) -> None:
         self.depth += 1
         if self.depth == 1:
-            if self.ctx.root is None:
+            if self.ctx.root is None:       # (a resumed segment's synthetic root is not this)
                 if name not in RECORDS:
                     raise InputError(f"expected an SMS Backup & Restore file (<smses> or <calls> "
                                      f"root); got <{name}>")
                 self.ctx.root = name
                 self.ctx.count = _int(attrs.get("count"))
-            self.done_to = self.original.index(b">", at) + 1
+                self.done_to = self.original.index(b">", at) + 1
         elif self.depth == 2:
             self.open = _Open(name, attrs, at)
         elif self.open is not None and name in ("part", "addr"):
@@ -241,28 +245,40 @@ class _Scanner:
         self.ctx.seen[tag] = self.ctx.seen.get(tag, 0) + 1
         return f"xml:/{self.ctx.root}/{tag}[{self.ctx.seen[tag]}]"
 
-    def _damaged(self, exc: xml.parsers.expat.ExpatError, at: int) -> tuple[int | None, bytes]:
+    def _damaged(self, exc: xml.parsers.expat.ExpatError, at: int, pos: int,
+                 ) -> tuple[int | None, bytes]:
         """Keep the damaged stretch as one unparsed row; resume at the next record start."""
         if self.ctx.root is None:
             raise InputError(f"not readable as XML ({exc}); expected an SMS Backup & Restore "
                              "file") from None
         start = self.open.start if self.open else _skip_space(self.original, self.done_to)
         self.open = None
-        nxt = RECORD_START.search(self.fixed, max(at, start + 1))
+        nxt = RECORD_START.search(self.fixed, max(at, start + 1, pos + 1))
         end = nxt.start() if nxt else len(self.original)
+        while end > start and self.original[end - 1:end].isspace():
+            end -= 1                 # the layout between records belongs to no record
         raw = self.original[start:end]
         if raw.strip():
             tag = RECORD_START.match(raw)
             where = f"line {exc.lineno}, column {exc.offset}"
-            what = ("the file ends inside this record (truncated?)" if nxt is None
+            what = ("nothing after it could be read (file truncated?)" if nxt is None
                     else "reading resumed at the next record")
             self.rows.append(unparsed(
                 self._locator(tag.group(1).decode()) if tag else f"xml:@{start}", raw,
                 f"damaged XML at {where} ({xml.parsers.expat.ErrorString(exc.code)}): "
                 f"{what}; raw bytes kept", platform=PLATFORM))
+        else:
+            self.ctx.notes.append(f"the file ends without </{self.ctx.root}> (truncated?); "
+                                  "no record was lost")
         if nxt is None:
             return None, b""
         return nxt.start(), b"<" + (self.ctx.root or "smses").encode() + b">"
+
+
+def _no_entities(name: str, *_args: object) -> None:
+    """The app never declares entities; a file that does was made by something else."""
+    raise InputError(f"the file declares an XML entity ({name!r}); SMS Backup & Restore never "
+                     "does: refusing to expand it (check where this file came from)")
 
 
 def _skip_space(data: bytes, pos: int) -> int:
@@ -294,15 +310,18 @@ def _sms(a: dict[str, str], _rec: _Open, ctx: _Context) -> dict:
 def _mms(a: dict[str, str], rec: _Open, ctx: _Context) -> dict:
     box, mine = BOXES.get(a.get("msg_box", ""), (f"msg_box {a.get('msg_box', '')}", False))
     warnings = [BOX_NOTES.get(box, "")]
-    parties = [_phone(p, ctx.region) for p in a.get("address", "").split("~") if p.strip()]
+    # The thread address: one number, several joined by '~', or an RCS group id (not a person).
+    thread = [p for p in a.get("address", "").split("~") if p.strip() and p != NULL]
+    parties = [_phone(p, ctx.region) for p in thread if "@" not in p]
     sender, recipients = _mms_people(rec.addrs, parties, mine, ctx, warnings)
     texts = [p.get("text", "") for p in rec.parts
              if p.get("ct", "").lower() == "text/plain" and p.get("text", NULL) != NULL]
     files = [_part_name(p) for p in rec.parts
              if p.get("ct", "").lower() not in ("text/plain", "application/smil")]
     distinct = {_phone(x.get("address", ""), ctx.region) for x in rec.addrs} | set(parties)
-    return {**_when(a, warnings), "platform": "sms", "conversation": ";".join(parties),
-            "conversation_kind": "group" if len(parties) > 1 or len(distinct - {""}) > 2
+    conversation = ";".join(p if "@" in p else _phone(p, ctx.region) for p in thread)
+    return {**_when(a, warnings), "platform": "sms", "conversation": conversation,
+            "conversation_kind": "group" if len(thread) > 1 or len(distinct - {""}) > 2
             else "direct",
             "sender": sender, "sender_display": "" if mine else _shown(a, "address"),
             "recipients": ";".join(recipients), "subject": _value(a.get("sub")),

@@ -195,27 +195,44 @@ def _unparsed(locator: str, text: str, chat: int, warning: str) -> tuple:
 
 def _row(msg: object, locator: str, raw: str, chat: int,
          keys: dict[tuple, tuple[str, str]]) -> tuple:
-    if not isinstance(msg, dict):
+    # Runs once per message (a million times on a large export): plain dict look-ups inline,
+    # the helpers only for the uncommon shapes.
+    if type(msg) is not dict:
         raise _Bad(f"expected an object, got {type(msg).__name__}")
-    mtype = msg.get("type")
-    if mtype not in ("message", "service"):
+    get = msg.get
+    mtype = get("type")
+    if mtype == "message":
+        service, name, from_id, action = False, get("from"), get("from_id"), ""
+    elif mtype == "service":
+        service, name, from_id = True, get("actor"), get("actor_id")
+        action = _str_of(get("action"))
+    else:
         raise _Bad(f"expected type 'message' or 'service', got {mtype!r}")
-    service = mtype == "service"
-    name = _opt_str(msg, "actor" if service else "from")
-    from_id = msg.get("actor_id" if service else "from_id")
-    action = _opt_str(msg, "action") if service else ""
-    epoch, local, stamp_raw, warn = _stamp(msg)
+    if type(name) is not str:
+        name = _str_of(name)
+    unix = get("date_unixtime")
+    if type(unix) is str and unix.isdigit():      # the common case, first
+        epoch, local, stamp_raw, warn = int(unix), None, unix, ""
+    else:
+        epoch, local, stamp_raw, warn = _stamp(msg)
     kind = ("call" if action in CALL_ACTIONS else "system") if service else (
         "text" if _MEDIA.isdisjoint(msg) else "media")
-    who = (str(from_id), name)
-    if who not in keys:       # a chat has few senders: their keys are worked out once
-        keys[who] = (tg.sender_key(from_id, name), tg.name_key(name))
-    sender, alt = keys[who]
-    return (locator, _hash(raw), chat, kind, epoch, local, stamp_raw, sender,
-            name, alt, _body(msg), _attachments(msg) if kind == "media" else "",
-            _opt_id(msg, "reply_to_message_id"), warn, _opt_id(msg, "id"), action,
-            _opt_int(msg, "duration_seconds"), _opt_str(msg, "discard_reason"),
-            _epoch_of(msg.get("edited_unixtime")), _opt_str(msg, "forwarded_from"))
+    who = (from_id if type(from_id) is str else str(from_id), name)
+    found = keys.get(who)
+    if found is None:         # a chat has few senders: their keys are worked out once
+        found = keys[who] = (tg.sender_key(from_id, name), tg.name_key(name))
+    text = get("text")
+    body = text if type(text) is str else _body(msg)
+    reply, ident, edited = get("reply_to_message_id"), get("id"), get("edited_unixtime")
+    return (locator, _hash(raw), chat, kind, epoch, local, stamp_raw, found[0],
+            name, found[1], body, _attachments(msg) if kind == "media" else "",
+            "" if reply is None else str(reply), warn, "" if ident is None else str(ident),
+            action, _opt_int(msg, "duration_seconds"), _opt_str(msg, "discard_reason"),
+            None if edited is None else _epoch_of(edited), _opt_str(msg, "forwarded_from"))
+
+
+def _str_of(value: object) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
 def _stamp(msg: dict) -> tuple[int | None, str | None, str, str]:
@@ -282,8 +299,7 @@ def _attachments(msg: dict) -> str:
 
 
 def _opt_str(msg: dict, key: str) -> str:
-    value = msg.get(key)
-    return value if isinstance(value, str) else ("" if value is None else str(value))
+    return _str_of(msg.get(key))
 
 
 def _opt_id(msg: dict, key: str) -> str:
@@ -356,9 +372,10 @@ def _conversations(df: pd.DataFrame, chats: list[dict], src: Source) -> None:
     codes = df["_chat"].to_numpy(dtype=np.int64)
     df["conversation"] = np.asarray(names, dtype=object)[codes]
     df["conversation_kind"] = np.asarray(kinds, dtype=object)[codes]
-    df["chat_id"] = [("" if chats[c].get("id") is None else str(chats[c]["id"]))
-                     if chats else "" for c in codes]
-    df["chat_type"] = [str(chats[c].get("type", "")) if chats else "" for c in codes]
+    ids = [("" if chat.get("id") is None else str(chat["id"])) for chat in chats] or [""]
+    types = [str(chat.get("type", "")) for chat in chats] or [""]
+    df["chat_id"] = np.asarray(ids, dtype=object)[codes] if chats else ""
+    df["chat_type"] = np.asarray(types, dtype=object)[codes] if chats else ""
 
 
 def _kind_of(chat: dict, df: pd.DataFrame, n: int, src: Source) -> str:

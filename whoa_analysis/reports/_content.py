@@ -314,7 +314,7 @@ def _contact_table(rows: pd.DataFrame, tz: str, limit: int | None) -> list[Block
              f"{text(r['record_sha256'])}") for i, r in shown.iterrows()]
     out: list[Block] = [Table(("#", "sent (UTC)", f"local ({tz})", "channel", "account", "kind",
                                "excerpt", "evidence reference"), body,
-                              (0.5, 2.1, 2.1, 1.1, 2, 0.7, 3.6, 3.3), mono=(7,),
+                              (0.5, 2.5, 2.2, 1.1, 2, 0.8, 3.4, 3.0), mono=(7,),
                               nowrap=(0, 1, 2, 3, 5))]
     if len(shown) < len(view):
         out.append(Para(f"Showing the first {len(shown)} of {len(view)} rows; every row is in "
@@ -431,7 +431,7 @@ def _one_trace(n: int, item: _mail.MailTrace) -> list[Block]:
     if tr is None:
         return out + [Table(("fact", "value"), facts, (1, 4), key_value=True),
                       Para(item.problem, "note"), Pre(text(row.get(_mail.HEADERS, "")))]
-    facts += [("Handoff", text(_mail.field(tr, "handoff", ""))),
+    facts += [("Handoff", _mail.handoff_text(tr)),
               ("Originating IP", text(_mail.field(tr, "originating_ip", ""))),
               ("DKIM signing domains", ", ".join(map(str, _mail.field(tr, "dkim_domains", [])
                                                      or []))),
@@ -448,6 +448,7 @@ def _one_trace(n: int, item: _mail.MailTrace) -> list[Block]:
     note = text(_mail.field(tr, "forgeable_note", ""))
     if note:
         out.append(Para(note, "note"))
+    out += [Para(f"Trace warning: {w}", "note") for w in _mail.field(tr, "warnings", []) or []]
     out += [Para("Full headers, verbatim:", "lead"), Pre(text(row.get(_mail.HEADERS, "")))]
     return out
 

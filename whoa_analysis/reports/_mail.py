@@ -81,3 +81,16 @@ def abuse_contacts(trace: object) -> list[dict]:
 def message_id_header(row: pd.Series) -> str:
     value = row.get(MESSAGE_ID, "") if MESSAGE_ID in row else ""
     return "" if value is None or pd.isna(value) else str(value)
+
+
+def handoff_text(trace: object) -> str:
+    """Where the mail entered the victim's providers: "hop 2: host [ip]" (or as the trace says)."""
+    hop = field(trace, "handoff")
+    if hop is None or (not isinstance(hop, str) and pd.isna(hop)):
+        return ""
+    if isinstance(hop, str):
+        return hop
+    where = " ".join(x for x in (str(field(trace, "handoff_host", "") or ""),
+                                 f"[{field(trace, 'handoff_ip', '')}]"
+                                 if field(trace, "handoff_ip", "") else "") if x)
+    return f"hop {hop} (counted from the top)" + (f": {where}" if where else "")

@@ -123,7 +123,7 @@ def _notice_line(inp: c.Inputs) -> str:
 def _message_lines(rows: pd.DataFrame) -> list[str]:
     out = []
     for n, (_, r) in enumerate(rows.head(LIST_LIMIT).iterrows(), 1):
-        ids = f"message id {plain(r['message_id'])}; source {plain(r['source_path'])} " \
+        ids = f"evidence id {plain(r['message_id'])}; source {plain(r['source_path'])} " \
               f"{plain(r['locator'])}"
         mail_id = _mail.message_id_header(r)
         if mail_id:
@@ -131,10 +131,36 @@ def _message_lines(rows: pd.DataFrame) -> list[str]:
         out.append(f"{n}. {iso(r['sent_at'])} | {plain(r['platform'])} | from "
                    f"{plain(r['sender'])} ({plain(r['sender_display'])}) | "
                    f"{plain(r['conversation'])} | {ids}")
-        out.append(f"   \"{plain(c.excerpt(r, 300))}\"")
+        ids = _platform_ids(r)
+        if ids:
+            out.append(f"   {ids}")
+        words = c.excerpt(r, 300)
+        out.append(f"   \"{plain(words)}\"" if words else f"   ({plain(r['kind'])}, no text)")
     if len(rows) > LIST_LIMIT:
         out.append(f"... and {len(rows) - LIST_LIMIT} more, listed in contacts_after_notice.csv.")
     return out
+
+
+#: Columns some readers add with the platform's own ids, which a platform's desk asks for.
+PLATFORM_IDS = (("platform_message_id", "platform message id"),
+                ("telegram_id", "Telegram message id"), ("chat_id", "chat id"),
+                ("channel_id", "channel id"), ("sender_alt", "account also known as"))
+
+
+def _platform_ids(row: pd.Series) -> str:
+    parts = [f"{label} {plain(row[col])}" for col, label in PLATFORM_IDS
+             if col in row and c.text(row[col])]
+    link = _discord_link(row)
+    return "; ".join(parts + ([f"link {link}"] if link else []))
+
+
+def _discord_link(row: pd.Series) -> str:
+    """A Discord direct-message link, built only from digits (never from other text)."""
+    channel, message = (c.text(row.get(k, "")) for k in ("channel_id", "platform_message_id"))
+    if (c.text(row.get("platform")) == "discord" and c.text(row.get("conversation_kind"))
+            == "direct" and channel.isdigit() and message.isdigit()):
+        return f"https://discord.com/channels/@me/{channel}/{message}"
+    return ""
 
 
 def _respondent_after(inp: c.Inputs) -> pd.DataFrame:
@@ -207,10 +233,10 @@ def _mail_draft(inp: c.Inputs, report_id: str, contact: dict,
         row, tr = item.row, item.trace
         lines.append(f"{n}. {iso(row['sent_at'])} | Message-ID "
                      f"{plain(_mail.message_id_header(row))} | From {plain(row['sender'])}")
-        for label, name in (("originating IP", "originating_ip"), ("handoff", "handoff")):
-            value = plain(_mail.field(tr, name, ""))
+        for label, value in (("originating IP", _mail.field(tr, "originating_ip", "")),
+                             ("entered the recipient's provider at", _mail.handoff_text(tr))):
             if value:
-                lines.append(f"   {label}: {value}")
+                lines.append(f"   {label}: {plain(value)}")
     lines += ["", "The full headers of each message follow, exactly as received "
               "(control characters shown as [U+XXXX]).", ""]
     for n, item in enumerate(items, 1):

@@ -73,7 +73,9 @@ def _block(pdf: FPDF, block: c.Block) -> None:
     elif isinstance(block, c.Pre):
         pdf.set_font("Mono", size=7)
         pdf.set_fill_color(247, 247, 247)
-        pdf.multi_cell(0, 3.4, drawable(block.text, MONO) or " ", border=1, fill=True,
+        # Line ends and tabs as layout (the HTML report and the pack's tables keep them exact).
+        shown = block.text.replace("\r\n", "\n").replace("\t", "    ")
+        pdf.multi_cell(0, 3.4, drawable(shown, MONO) or " ", border=1, fill=True,
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(2)
     elif isinstance(block, c.Table):

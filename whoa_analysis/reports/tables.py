@@ -8,6 +8,7 @@ Parquet file keeps every text exactly as exported.
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -40,8 +41,13 @@ def for_viewing(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
-    """UTF-8 CSV with CRLF-free ``\\n`` rows, every field quoted where needed, neutralised."""
-    for_viewing(df).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    """UTF-8 CSV, ``\\n`` between rows, neutralised, every field quoted.
+
+    Quoting every field matters: the csv module would leave a field holding a bare CR unquoted,
+    and a spreadsheet would start a new row there, with the text after the CR as a formula.
+    """
+    for_viewing(df).to_csv(path, index=False, encoding="utf-8", lineterminator="\n",
+                           quoting=csv.QUOTE_ALL)
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
