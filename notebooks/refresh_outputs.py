@@ -47,8 +47,12 @@ def refresh(path: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # The kernel talks over Unix sockets in a private folder, not over TCP.
         km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(tmp, "kernel")))
-        NotebookClient(nb, km=km, timeout=TIMEOUT, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        try:
+            NotebookClient(nb, km=km, timeout=TIMEOUT, kernel_name="python3",
+                           resources={"metadata": {"path": str(path.parent)}}).execute()
+        finally:
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
     nbformat.write(strip(nb), path)
 
 

@@ -1,6 +1,7 @@
 """Who is who: map every sender and recipient to a person and role from the case file.
 
-Adds ``sender_person``, ``sender_role``, ``recipient_persons`` (``;``-joined ids, implied
+Adds ``sender_person``, ``sender_account`` (the account it was attributed through),
+``sender_role``, ``recipient_persons`` (``;``-joined ids, implied
 recipients included) and ``recipient_roles``; and, aligned one to one with the written
 ``recipients`` keys, ``recipient_account_persons`` and ``recipient_account_roles`` ('' where
 nobody claimed the account), so an account seen only as a recipient still shows its person.
@@ -35,6 +36,7 @@ def resolve(messages: pd.DataFrame, case: Case) -> pd.DataFrame:
     roles = {p.id: p.role for p in case.people}
     owner = _text(df, "source_owner")
     df["sender_person"] = _senders(df, owner, owners).to_numpy()
+    df["sender_account"] = _matched_accounts(df, owners, case.region).to_numpy()
     explicit = _text(df, "recipients").map(lambda r: _persons(r, owners))
     df["recipient_persons"] = _with_implicit(df, owner, explicit).to_numpy()
     df["sender_role"] = df["sender_person"].map(lambda p: roles.get(p, ""))
@@ -44,7 +46,8 @@ def resolve(messages: pd.DataFrame, case: Case) -> pd.DataFrame:
     people = keys.map(lambda ks: [_person_of(k, owners) for k in ks])
     df["recipient_account_persons"] = people.map(";".join)
     df["recipient_account_roles"] = people.map(lambda ps: ";".join(roles.get(p, "") for p in ps))
-    for col in ("sender_person", "sender_role", "recipient_persons", "recipient_roles",
+    for col in ("sender_person", "sender_account", "sender_role", "recipient_persons",
+                "recipient_roles",
                 "recipient_account_persons", "recipient_account_roles"):
         df[col] = df[col].astype("string")
     return df
@@ -95,6 +98,25 @@ def _senders(df: pd.DataFrame, owner: pd.Series, owners: dict[str, str]) -> pd.S
     # The export says "You"/outgoing but names no account: the export's owner wrote it.
     own = df["from_owner"].fillna(False).astype(bool) if "from_owner" in df else False
     return by_key.where(~(own & (by_key == "") & (owner != "")), owner)
+
+
+def _matched_accounts(df: pd.DataFrame, owners: dict[str, str], region: str | None,
+                      ) -> pd.Series:
+    """The account each row was attributed through, spelled as the case file's keys are:
+    the sender key, or ``sender_alt`` when only that one is claimed (a Discord name where the
+    export gives the numeric id)."""
+    sender, alt = _text(df, "sender"), _text(df, SENDER_ALT)
+    use_alt = sender.map(lambda k: _person_of(k, owners) == "") & alt.map(
+        lambda k: _person_of(k, owners) != "")
+    chosen = sender.where(~use_alt, alt)
+    return chosen.map(lambda k: _canonical(k, region))
+
+
+def _canonical(key: str, region: str | None) -> str:
+    platform, sep, ident = key.strip().partition(":")
+    if not sep or platform.lower() == "person":
+        return key.strip().casefold()
+    return key_for(platform.lower(), ident, region)
 
 
 def _with_implicit(df: pd.DataFrame, owner: pd.Series, explicit: pd.Series) -> pd.Series:

@@ -186,8 +186,9 @@ def _alts(words: Sequence[str]) -> str:
 KIND_RE = (r"\A" + _M + r"(?:(?P<deleted>" + _alts(DELETED) + r")|(?P<call>" + _alts(CALLS)
            + r")|(?P<omitted>" + _alts(MEDIA_OMITTED) + r")|" + "|".join(ATTACHED) + r")"
            + _M + r"\r?(?:\n|\z)")
-#: "Name: text": the name stops at the first ': ' (or ':' ending the first line).
-NAME_RE = r"(?ms)\A(?P<name>[^\n]+?):(?: |\r?$)(?P<body>.*)\z"
+#: "Name: " after the header: the name stops at the first ': ' (or ':' ending the line). Lines
+#: without one are system lines. Part of the split pattern, so names cost no extra pass.
+NAME = rb"([^\n]+?:(?: |(?=\r?\n)|(?=\r?\Z)))?"
 #: Lines that only group chats have (Python re, run on system lines only).
 GROUP_EVENTS = re.compile(
     r"created group|\badded\b|\bleft$|\bremoved\b|joined using this group's invite link|"
@@ -290,46 +291,58 @@ class Records:
 
     shape: Shape
     pre: bytes                  # text before the first header ('' when the file starts with one)
-    first_line: int             # line number of the first header
     n: int
     sha: pa.Array               # SHA-256 of each record's bytes (header to line break, included)
     lines: np.ndarray           # line number of each header
-    header: pa.Array            # header bytes
-    rest: pa.Array              # bytes after the header; the file's final line break removed
+    stamp: pa.Array             # header bytes up to the name: date, time and frame
+    name: pa.Array              # sender name bytes, null on system lines
+    rest: pa.Array              # the message text (bytes); the file's final line break removed
     naive: np.ndarray           # datetime64[s] local wall-clock, NaT where the date is impossible
     other_layout: set[int]      # records holding a header-like line of another shape
     encoding: str = "utf-8"
 
 
+@dataclass
+class _Pieces:
+    """What one split of the file gives: lists of bytes, and where each record starts."""
+
+    pre: bytes
+    stamps: list[bytes]
+    names: list[bytes | None]
+    rests: list[bytes]
+    starts: np.ndarray          # byte offset of each record in the file
+
+
 def _parse(data: bytes, src: Source, date_order: str | None) -> Records:
     yy_first = date_order == "ymd"
     shape = _sample_shape(data)
-    headers, rests, pre, first = _split(data, shape, yy_first)
-    others, rows = _other_shapes(pre, rests, shape)
+    got = _split(data, shape, yy_first)
+    others, rows = _other_shapes(got.pre, got.rests, shape)
     best, best_n = max(others.items(), key=lambda kv: kv[1], default=(None, 0))
-    if best is not None and best_n > len(headers):
+    if best is not None and best_n > len(got.stamps):
         # The head of the file was not representative: the whole file decides.
         shape = best
-        headers, rests, pre, first = _split(data, shape, yy_first)
-        others, rows = _other_shapes(pre, rests, shape)
-    if not headers:
+        got = _split(data, shape, yy_first)
+        others, rows = _other_shapes(got.pre, got.rests, shape)
+    if not got.stamps:
         raise InputError(f"{FORMAT}: no complete message line in the file's layout "
                          f"({shape.describe()}); if the years are written first with 2 digits, "
                          "pass date_order = \"ymd\"")
-    src.assume(f"header layout: {shape.describe()}, {len(headers)} message lines"
+    src.assume(f"header layout: {shape.describe()}, {len(got.stamps)} message lines"
                + (f"; {sum(others.values())} header-like lines of other layouts kept as text"
                   if others else ""))
-    _order, naive = _dates(_fields(headers, shape), shape, yy_first, date_order, src)
-    sha = _digests(headers, rests)
-    header = pa.array(headers, pa.large_binary())
-    del headers
-    if rests[-1].endswith(b"\n"):           # the file's final line break ends the last line
-        rests[-1] = rests[-1][:-1]
-    rest = pa.array(rests, pa.large_binary())
-    del rests
+    _order, naive = _dates(_fields(got.stamps, shape), shape, yy_first, date_order, src)
+    sha = _digests(data, got.starts)
+    stamp = _binary(got.stamps)
+    name = _binary([x or b"" for x in got.names], [x is not None for x in got.names])
+    del got.names
+    if got.rests[-1].endswith(b"\n"):        # the file's final line break ends the last line
+        got.rests[-1] = got.rests[-1][:-1]
+    rest = _binary(got.rests)
+    first = got.pre.count(b"\n") + 2 if got.pre or got.starts[0] > 0 else 1
     counts = pc.count_substring(rest, b"\n").to_numpy().astype(np.int64)
     lines = first + np.concatenate(([0], np.cumsum(counts + 1)[:-1]))
-    return Records(shape, pre, first, len(header), sha, lines, header, rest, naive, rows)
+    return Records(shape, got.pre, len(stamp), sha, lines, stamp, name, rest, naive, rows)
 
 
 def _sample_shape(data: bytes) -> Shape:
@@ -345,19 +358,40 @@ def _sample_shape(data: bytes) -> Shape:
     return counts.most_common(1)[0][0]
 
 
-def _split(data: bytes, shape: Shape, yy_first: bool,
-           ) -> tuple[list[bytes], list[bytes], bytes, int]:
-    """Headers and the text after each, split at header lines of ``shape`` only (one C pass)."""
+def _split(data: bytes, shape: Shape, yy_first: bool) -> _Pieces:
+    """Header, name and text of every record, cut at header lines of ``shape`` only.
+
+    One C-level ``re.split`` does the whole file: a header is a line start ('\\n') followed by
+    the shape's exact pattern, so text that merely looks like a header stays text.
+    """
     strict = _strict(shape, yy_first, named=False)
-    parts = re.compile(rb"\n(" + strict + rb")").split(data)
-    pre, headers, rests = parts[0], parts[1::2], parts[2::2]
+    parts = re.compile(rb"\n(" + strict + rb")" + NAME).split(data)
+    pre, stamps, names, rests = parts[0], parts[1::3], parts[2::3], parts[3::3]
     del parts
-    at_start = re.compile(rb"(?:" + BOM + rb")?" + strict).match(pre)
+    at_start = re.compile(rb"((?:" + BOM + rb")?" + strict + rb")" + NAME).match(pre)
     if at_start:
-        headers.insert(0, pre[:at_start.end()])
+        stamps.insert(0, at_start.group(1))
+        names.insert(0, at_start.group(2))
         rests.insert(0, pre[at_start.end():])
-        return headers, rests, b"", 1
-    return headers, rests, pre, pre.count(b"\n") + 2
+        pre = b""
+    lead = len(pre) + 1 if not at_start else 0        # the pre-text and its line break
+    sizes = _lengths(stamps) + _lengths([x or b"" for x in names]) + _lengths(rests) + 1
+    starts = lead + np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    return _Pieces(pre, stamps, names, rests, starts)
+
+
+def _lengths(items: list[bytes]) -> np.ndarray:
+    return np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+
+
+def _binary(items: list[bytes], valid: list[bool] | None = None) -> pa.Array:
+    """A binary array over one joined buffer (no per-item objects on the arrow side)."""
+    offsets = np.concatenate(([0], np.cumsum(_lengths(items))))
+    mask = None if valid is None else pa.py_buffer(np.packbits(np.array(valid, dtype=bool),
+                                                               bitorder="little"))
+    return pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(items),
+                                            [mask, pa.py_buffer(offsets),
+                                             pa.py_buffer(b"".join(items))])
 
 
 def _other_shapes(pre: bytes, rests: list[bytes], shape: Shape) -> tuple[Counter, set[int]]:
@@ -376,15 +410,15 @@ def _other_shapes(pre: bytes, rests: list[bytes], shape: Shape) -> tuple[Counter
     return counts, rows
 
 
-def _digests(headers: list[bytes], rests: list[bytes]) -> pa.Array:
+def _digests(data: bytes, starts: np.ndarray) -> pa.Array:
     """SHA-256 hex of each record's bytes as in the file (its final line break included)."""
-    last = len(headers) - 1
-    digests = [hashlib.sha256(h + r + b"\n").digest()
-               for h, r in zip(headers[:last], rests[:last], strict=True)]
-    digests.append(hashlib.sha256(headers[last] + rests[last]).digest())
-    hexed = b"".join(digests).hex().encode("ascii")
-    offsets = np.arange(0, 64 * (len(digests) + 1), 64, dtype=np.int64)
-    return pa.LargeStringArray.from_buffers(len(digests), pa.py_buffer(offsets),
+    view = memoryview(data)
+    bounds = np.append(starts, len(data)).tolist()
+    digests = b"".join([hashlib.sha256(view[a:b]).digest()
+                        for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
+    hexed = digests.hex().encode("ascii")
+    offsets = np.arange(0, len(hexed) + 1, 64, dtype=np.int64)
+    return pa.LargeStringArray.from_buffers(len(starts), pa.py_buffer(offsets),
                                             pa.py_buffer(hexed))
 
 
@@ -472,22 +506,24 @@ def _naive(y, m, d, hh, mm, ss) -> np.ndarray:
 # Columns
 
 
-def _decode(r: Records) -> tuple[pa.Array, pa.Array]:
-    """(header, rest) as text: UTF-8 checked at C speed; cp1252 for old Windows exports."""
+def _decode(r: Records) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(stamp, name, text) as text: UTF-8 checked at C speed; cp1252 for old Windows exports."""
+    cols = (r.stamp, r.name, r.rest)
     try:
-        return r.header.cast(pa.large_string()), r.rest.cast(pa.large_string())
+        return tuple(c.cast(pa.large_string()) for c in cols)
     except pa.ArrowInvalid:
         r.encoding = "cp1252"
-        return tuple(pa.array([b.decode("cp1252", errors="replace") for b in col.to_pylist()],
-                              pa.large_string()) for col in (r.header, r.rest))
+        return tuple(pa.array([None if b is None else b.decode("cp1252", errors="replace")
+                               for b in c.to_pylist()], pa.large_string()) for c in cols)
 
 
 def _columns(r: Records, zone: str, owner: Sequence[str], region: str | None) -> dict:
-    header, text = _decode(r)
-    text = pc.replace_substring_regex(text, r"\r\z", "")     # CRLF files: the last line's CR
-    has_name, names, body = _split_names(text)
-    del text
-    system = ~has_name.to_numpy(zero_copy_only=False)
+    stamp, name, body = _decode(r)
+    body = pc.replace_substring_regex(body, r"\r\z", "")     # CRLF files: the last line's CR
+    system = ~name.is_valid().to_numpy(zero_copy_only=False)
+    # the name piece ends with ':' and the space after it, when there is one
+    names = pc.fill_null(pc.utf8_slice_codeunits(pc.utf8_rtrim(name, characters=" "), 0, -1),
+                         "")
     if r.n and not system[0] and E2E_NOTICE.match(body[0].as_py()):
         system[0] = True       # the notice written as if the chat partner sent it (first line)
     kind, attachments = _kinds(body, system)
@@ -495,44 +531,8 @@ def _columns(r: Records, zone: str, owner: Sequence[str], region: str | None) ->
     earliest, latest, dst = localize(pd.Series(r.naive), zone)
     return {"body": body, "display": names, "sender": sender, "kind": kind,
             "attachments": attachments, "from_owner": from_owner, "system": system,
-            "earliest": earliest, "latest": latest, "stamp": _stamps(header),
+            "earliest": earliest, "latest": latest, "stamp": _stamps(stamp),
             "warnings": _warnings(r, dst, earliest, latest)}
-
-
-def _split_names(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """"Name: text" -> (has name, name, text); lines without a name keep all their text.
-
-    A plain split at the first ': ' settles almost every row at C speed; the few whose first
-    line has none (system lines, 'Name:' ending the line) go through the full pattern.
-    """
-    sep = pa.scalar(": ", text.type)
-    has_sep = pc.match_substring(text, ": ")
-    # A trailing ': ' gives every row a second part, so list_element(1) always exists.
-    parts = pc.split_pattern(pc.binary_join_element_wise(text, sep, pa.scalar("", text.type)),
-                             ": ", max_splits=1)
-    name = pc.list_element(parts, 0)
-    ok = pc.and_(has_sep, pc.and_(pc.greater(pc.binary_length(name), 0),
-                                  pc.invert(pc.match_substring(name, "\n"))))
-    body = pc.if_else(ok, pc.utf8_slice_codeunits(pc.list_element(parts, 1), 0, -2), text)
-    name = pc.if_else(ok, name, "")
-    rest = np.flatnonzero(~ok.to_numpy(zero_copy_only=False))
-    if rest.size:
-        found = pc.extract_regex(text.take(pa.array(rest)), NAME_RE)
-        hit = found.is_valid().to_numpy(zero_copy_only=False)
-        if hit.any():
-            rows = pa.array(rest[hit])
-            fixed = found.filter(pa.array(hit))
-            ok = _put(ok, rows, pa.repeat(True, len(rows)))
-            name = _put(name, rows, fixed.field("name"))
-            body = _put(body, rows, fixed.field("body"))
-    return ok, name, body
-
-
-def _put(values: pa.Array, rows: pa.Array, new: pa.Array) -> pa.Array:
-    """``values`` with ``values[rows] = new`` (``rows`` ascending)."""
-    mask = np.zeros(len(values), dtype=bool)
-    mask[rows.to_numpy()] = True
-    return pc.replace_with_mask(values, pa.array(mask), new.cast(values.type))
 
 
 def _kinds(body: pa.Array, system: np.ndarray) -> tuple[pd.Categorical, pa.Array]:
@@ -612,7 +612,7 @@ def _warnings(r: Records, dst: pd.Series, earliest: pd.Series, latest: pd.Series
     for i in sorted(set(np.flatnonzero(bad | back | (warn != "")).tolist()) | r.other_layout):
         parts = [warn[i]] if warn[i] else []
         if bad[i]:
-            parts.append(f"impossible date or time in header {r.header[i].as_py()!r}: "
+            parts.append(f"impossible date or time in header {r.stamp[i].as_py()!r}: "
                          "no time kept")
         if back[i]:
             parts.append(FORGED)

@@ -206,7 +206,7 @@ def cover(inp: Inputs, rid: str) -> list[Block]:
 def parties(inp: Inputs, rid: str) -> list[Block]:
     case, msgs = inp.case, counted(inp.analysis)
     table = seen.accounts_table(msgs)
-    sent = dict(zip(table["account"], table["messages"]))
+    sent = msgs["sender_account"].value_counts().to_dict()
     rows = []
     for person in case.people:
         for written, key in zip(person.accounts_as_written, person.accounts):

@@ -1,0 +1,32 @@
+"""The account a row was attributed through is recorded, so counts per case-file account are
+right even where the export gives a numeric id and the case file names the username."""
+
+from __future__ import annotations
+
+from whoa_analysis import identities, schema
+
+from .conftest import row, write_case
+
+
+def test_attribution_through_sender_alt_is_recorded(tmp_path):
+    case = write_case(tmp_path)
+    rows = [row("json:$[0]", source="exports/dm.json", platform="discord",
+                sender="discord:200000000000000002", at="2024-02-01T10:00:00Z", body="hi")
+            | {"sender_alt": "discord:robz"},
+            row("json:$[1]", source="exports/dm.json", platform="discord",
+                sender="discord:300000000000000003", at="2024-02-01T10:01:00Z", body="hey")
+            | {"sender_alt": "discord:stranger"}]
+    df = schema.from_records(rows).assign(source_owner="dana")
+    resolved = identities.resolve(df, case)
+    assert list(resolved["sender_person"]) == ["rob", ""]
+    assert list(resolved["sender_account"]) == ["discord:robz", "discord:300000000000000003"]
+
+
+def test_unnormalised_phone_is_recorded_in_the_case_spelling(tmp_path):
+    case = write_case(tmp_path)
+    df = schema.from_records([row("line:1", platform="sms", sender="phone:07700 900456",
+                                  at="2024-02-01T10:00:00Z", body="x")]).assign(
+        source_owner="dana")
+    resolved = identities.resolve(df, case)
+    assert resolved.loc[0, "sender_person"] == "rob"
+    assert resolved.loc[0, "sender_account"] == "phone:+447700900456"
