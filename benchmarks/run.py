@@ -294,6 +294,7 @@ def measure(task: Task, data: Path, python: Path, log: Path) -> dict:
     """Run ``task`` in its own process; wall time and that process's peak RSS."""
     cmd = [str(python), str(Path(__file__).resolve()), "--child", task.name, "--data", str(data)]
     env = {**os.environ, "PYTHONHASHSEED": "0", "TQDM_DISABLE": "1"}
+    load = os.getloadavg()[0]
     with open(log, "w") as out, open(log.with_suffix(".err"), "w") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=HERE.parent)
@@ -302,35 +303,35 @@ def measure(task: Task, data: Path, python: Path, log: Path) -> dict:
     proc.returncode = os.waitstatus_to_exitcode(status)
     lines = [x for x in log.read_text().splitlines() if x.startswith("RESULT ")]
     if proc.returncode or not lines:
-        tail = log.with_suffix(".err").read_text()[-600:]
-        return {"task": task.name, "error": f"exit {proc.returncode}: {tail.strip()}"}
+        lines = log.with_suffix(".err").read_text().strip().splitlines() or ["(no output)"]
+        return {"task": task.name, "error": f"exit {proc.returncode}: {lines[-1][:200]}"}
     result = json.loads(lines[-1][len("RESULT "):])
     return {"task": task.name, "label": task.label, "group": task.group, "seconds": wall,
-            "peak_mb": usage.ru_maxrss / 1024, **result}
+            "peak_mb": usage.ru_maxrss / 1024, "load": load, **result}
 
 
 def table(results: list[dict], files: dict[str, str]) -> str:
     """A markdown table: our row of each input first, then the others with our ratio."""
     lines = ["| input | tool | seconds | work s | rows | rows/s | peak RSS MB "
-             "| their s / our s | their MB / our MB |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| their s / our s | their MB / our MB | load |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     ours = {r["group"]: r for r in results if "error" not in r and _task(r["task"]).ours}
     for r in results:
         if "error" in r:
             lines.append(f"| {_task(r['task']).group} | {_task(r['task']).label} | failed: "
-                         f"{r['error'][:120]!s} | | | | | | |")
+                         f"{r['error']} | | | | | | | |")
             continue
         ref = ours.get(r["group"])
         if ref is r or ref is None:
             ratio = "(ours) | (ours)" if ref is r else " | "
         else:
-            ratio = (f"{r['seconds'] / ref['seconds']:.1f} | "
-                     f"{r['peak_mb'] / ref['peak_mb']:.1f}")
+            ratio = (f"{r['seconds'] / ref['seconds']:.2f} | "
+                     f"{r['peak_mb'] / ref['peak_mb']:.2f}")
         rate = r["rows"] / r["work_s"] if r["work_s"] else 0
         rows = f"{r['rows']:,}" + (f" ({r['rows_note']})" if "rows_note" in r else "")
         lines.append(f"| {files.get(r['group'], r['group'])} | {r['label']} | {r['seconds']:.2f} "
                      f"| {r['work_s']:.2f} | {rows} | {rate:,.0f} | {r['peak_mb']:,.0f} "
-                     f"| {ratio} |")
+                     f"| {ratio} | {r.get('load', 0):.1f} |")
     return "\n".join(lines)
 
 

@@ -42,3 +42,11 @@ def test_missing_provenance_is_refused():
 def test_concat_of_nothing_is_an_empty_conformed_frame():
     df = schema.concat([])
     assert df.empty and list(df.columns) == list(schema.COLUMNS)
+
+
+def test_lone_surrogates_are_shown_as_escapes_and_said():
+    raw = pd.DataFrame([{**BASE, "body": "a\udc80b", "sender_display": "ok"}], dtype=object)
+    df = schema.conform(raw)
+    assert df.loc[0, "body"] == "a\\udc80b"
+    assert "surrogate" in df.loc[0, "warnings"]
+    assert df.loc[0, "sender_display"] == "ok"

@@ -77,13 +77,55 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
     reader bug and raises :class:`InputError` naming the column and the values.
     """
     src = df.reset_index(drop=True)
-    cols = {name: _column(src, name, dtype) for name, dtype in COLUMNS.items()}
+    try:
+        cols = {name: _column(src, name, dtype) for name, dtype in COLUMNS.items()}
+    except UnicodeEncodeError:          # lone surrogates: rare, so checked only on failure
+        src = _escape_surrogates(src)
+        cols = {name: _column(src, name, dtype) for name, dtype in COLUMNS.items()}
     if "sent_at_latest" not in src:
         cols["sent_at_latest"] = cols["sent_at"]
     _check_required(cols)
     for extra in (c for c in src.columns if c not in COLUMNS):
         cols[extra] = src[extra]
     return pd.DataFrame(cols, index=pd.RangeIndex(len(src)))
+
+
+SURROGATE_NOTE = "text held lone UTF-16 surrogates (not storable as UTF-8): shown as \\uXXXX"
+
+
+def _escape_surrogates(src: pd.DataFrame) -> pd.DataFrame:
+    """Show lone surrogates (JSON can carry ``\\udc80``) as the escape text, and say so.
+
+    UTF-8 and Arrow cannot hold them; the escape keeps what the export said, readably.
+    """
+    src = src.copy()
+    hit = pd.Series(False, index=src.index)
+    for name in src.columns:
+        col = src[name]
+        if col.dtype != object and not isinstance(col.dtype, pd.StringDtype):
+            continue
+        bad = col.map(lambda v: isinstance(v, str) and _has_surrogate(v))
+        if bad.any():
+            src.loc[bad, name] = col[bad].map(_escape)
+            hit |= bad
+    if "warnings" in src:
+        old = src.loc[hit, "warnings"].fillna("").astype(str)
+        src.loc[hit, "warnings"] = old.where(old == "", old + "; ") + SURROGATE_NOTE
+    else:
+        src["warnings"] = hit.map({True: SURROGATE_NOTE, False: ""})
+    return src
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _escape(text: str) -> str:
+    return "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
 
 
 def _column(src: pd.DataFrame, name: str, dtype: object) -> pd.Series:

@@ -14,6 +14,7 @@ command line and the notebooks say the same thing. Two rules for what reaches th
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,14 +77,18 @@ class Shown:
 
     def _repr_html_(self) -> str:
         if self.frame.empty:
-            return f"<p>{_escape(self._empty())}</p>"
+            return f"<p>{html.escape(self._empty())}</p>"
         with pd.option_context("display.html.use_mathjax", False,
                                "display.max_colwidth", MAX_CHARS):
             table = self.frame.to_html(escape=True, index=False, na_rep="", render_links=False,
                                        max_rows=len(self.frame) + 1)
+        # Text reads best aligned left (JupyterLab aligns cells right). Every cell's content
+        # is escaped, so a literal "<td>" or "<th>" here can only be pandas' own markup.
+        for tag in ("td", "th"):
+            table = table.replace(f"<{tag}>", f'<{tag} style="text-align: left">')
         notes = [n for n in (self.caption, self._note()) if n]
         # The notes are our own words and numbers, but they are escaped all the same.
-        return table + "".join(f"<p>{_escape(n)}</p>" for n in notes)
+        return table + "".join(f"<p>{html.escape(n)}</p>" for n in notes)
 
     def _empty(self) -> str:
         return f"{self.caption}: none" if self.caption else "(none)"
@@ -94,11 +99,6 @@ class Shown:
         with pd.option_context("display.max_colwidth", MAX_CHARS, "display.width", 200):
             text = self.frame.to_string(index=False, na_rep="")
         return "\n".join([text, *[n for n in (self.caption, self._note()) if n]])
-
-
-def _escape(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
 
 
 def show(frame: pd.DataFrame, columns: list[str] | None = None, *, rows: int = MAX_ROWS,

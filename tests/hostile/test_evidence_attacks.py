@@ -7,7 +7,8 @@ import json
 import os
 
 from tests.helpers import make_case
-from whoa_analysis import case as case_mod, evidence
+from whoa_analysis import case as case_mod
+from whoa_analysis import evidence
 from whoa_analysis.cli import main
 
 NOTICE = ("2024-03-10 09:00,Europe/London,letter,person:dana,person:rob,letter,"

@@ -1,8 +1,11 @@
 """Fuzzing every reader: random bytes and mutations of the sample exports.
 
 Guarantee: a reader returns a conformed frame or raises one of the library's own errors, never
-anything else, whatever the bytes. Runs briefly in CI; for a longer run:
-``WHOA_FUZZ_EXAMPLES=2000 pytest tests/hostile/test_fuzz.py``.
+anything else, whatever the bytes; and generated files of arbitrary text keep their record
+count and their text. Runs briefly in CI; for a longer run:
+``WHOA_FUZZ_EXAMPLES=2000 pytest tests/hostile/test_fuzz.py``, and at length (64 KiB inputs,
+mutated hostile files, 300 examples unless WHOA_FUZZ_EXAMPLES says otherwise):
+``pytest -m slow tests/hostile``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from whoa_analysis import readers, schema
 from whoa_analysis.errors import WhoaError
@@ -95,4 +99,109 @@ def test_truncated_samples_never_crash_a_reader(tmp_path, fmt):
     for cut in sorted({len(data) // 3, len(data) // 2, len(data) - 1}):
         target = tmp_path / f"{cut}-{SAMPLES[fmt].name}"
         target.write_bytes(data[:cut])
+        _read(target, fmt)
+
+
+# --------------------------------------------------------------------------- structured fuzzing
+# Generated files whose record count is known: arbitrary text in every message (hostile
+# characters included) must come back as exactly that many rows, with the text unchanged.
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",),
+                                      blacklist_characters="\r\n"), max_size=40)
+
+
+@FUZZ
+@given(bodies=st.lists(TEXT, min_size=1, max_size=12))
+def test_whatsapp_any_bodies_keep_count_and_text(tmp_path, bodies):
+    from . import corpus as C
+
+    path = tmp_path / "WhatsApp Chat with Rob.txt"
+    path.write_bytes(C.whatsapp((f"13/02/2024, 10:{i:02d}", "Rob", b)
+                                for i, b in enumerate(bodies)))
+    df = readers.read(path, "whatsapp", tz=TZ)
+    assert len(df) == len(bodies) + 1
+    assert df["body"].iloc[1:].tolist() == bodies
+
+
+@FUZZ
+@given(bodies=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)),
+                               max_size=40), min_size=1, max_size=12))
+def test_incident_log_any_text_keeps_count_and_text(tmp_path, bodies):
+    from . import corpus as C
+
+    path = tmp_path / "log.csv"
+    path.write_bytes(C.incident_log(("2024-03-12T10:00:00Z", "", "phone", "phone:1",
+                                     "person:dana", "call", b, b) for b in bodies))
+    df = readers.read(path, "incident_log", tz=TZ)
+    assert len(df) == len(bodies)
+    assert df["body"].tolist() == bodies and df["attachments"].tolist() == bodies
+
+
+@FUZZ
+@given(bodies=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")),
+                               max_size=40), min_size=1, max_size=12))
+def test_sms_any_text_keeps_count_and_text(tmp_path, bodies):
+    from . import corpus as C
+
+    path = tmp_path / "sms-20240401000000.xml"
+    path.write_bytes(C.sms_xml(C.sms(b, when_ms=1710150000000 + i) for i, b in
+                               enumerate(bodies)))
+    df = readers.read(path, "sms_backup", tz=TZ, region="GB")
+    assert len(df) == len(bodies)
+    assert df["body"].tolist() == bodies
+
+
+@FUZZ
+@given(bodies=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)),
+                               max_size=40), min_size=1, max_size=8),
+       subject=TEXT)
+def test_mbox_any_text_keeps_count(tmp_path, bodies, subject):
+    from . import corpus as C
+
+    path = tmp_path / "inbox.mbox"
+    path.write_bytes(C.mbox(C.Mail(body=b, subject=subject) for b in bodies))
+    df = readers.read(path, "mbox")
+    assert len(df) == len(bodies)
+    assert df["sender"].eq("email:rob@example.net").all()
+
+
+# --------------------------------------------------------------------------- at length (slow)
+
+LONG = settings(max_examples=int(os.environ.get("WHOA_FUZZ_EXAMPLES", "300")), deadline=None,
+                derandomize=False, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                          HealthCheck.too_slow])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", sorted(readers.READERS))
+@LONG
+@given(data=st.binary(max_size=1 << 16))
+def test_random_bytes_at_length(tmp_path, fmt, data):
+    path = tmp_path / "input.bin"
+    path.write_bytes(data)
+    _read(path, fmt)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", sorted(SAMPLES))
+@LONG
+@given(cuts=MUTATION)
+def test_mutated_samples_at_length(tmp_path, fmt, cuts):
+    sample = SAMPLES[fmt]
+    target = tmp_path / sample.name
+    target.write_bytes(_mutate(sample.read_bytes(), cuts))
+    _read(target, fmt)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["forms.mbox", "WhatsApp Chat with Rob.txt", "sms-1.xml",
+                                  "log.csv", "pixel.eml", "traversal.zip"])
+@LONG
+@given(cuts=MUTATION)
+def test_mutated_hostile_files_at_length(tmp_path, name, cuts):
+    from .test_guarantees import hostile_files
+
+    target = tmp_path / name
+    target.write_bytes(_mutate(hostile_files()[name], cuts))
+    for fmt in readers.READERS:
         _read(target, fmt)

@@ -12,7 +12,8 @@ from whoa_analysis import readers
 from whoa_analysis.errors import InputError
 from whoa_analysis.readers import sms_backup
 
-DANA = ("whatsapp:Dana Example", "phone:+44 7700 900123")
+#: The owner's identifiers as ingest passes them: the case's accounts without their prefix.
+DANA = ("dana@example.org", "+44 7700 900123", "Dana Example", "dana_e", "Dana Example")
 NOTICE = pd.Timestamp("2024-03-10 09:00", tz="UTC")
 ROB, NEW, SAM, OWN = ("phone:+447700900456", "phone:+447700900789", "phone:+447700900321",
                       "phone:+447700900123")
@@ -118,6 +119,12 @@ def test_sample_calls(calls: pd.DataFrame) -> None:
     assert calls["locator"].iloc[9] == "xml:/calls/call[10]"
 
 
+def test_owner_number_with_prefix(sample: Path, texts: pd.DataFrame) -> None:
+    df = sms_backup.read(sample / "exports" / "sms-20240401000000.xml",
+                         owner=("whatsapp:Dana Example", "phone:07700 900123"), region="GB")
+    assert list(df["sender"]) == list(texts["sender"])
+
+
 def test_without_owner_number_sent_rows_have_no_sender(sample: Path) -> None:
     df = sms_backup.read(sample / "exports" / "sms-20240401000000.xml", region="GB")
     sent = df[df["from_owner"]]
@@ -136,6 +143,17 @@ def test_surrogate_pairs_and_lone_surrogates(tmp_path: Path) -> None:
     assert df["warnings"].iloc[0] == ""
     # hashes are of the bytes as written, references and all
     assert df["record_sha256"].iloc[0] == hashlib.sha256(element(path, b"sms", 1)).hexdigest()
+
+
+def test_refused_control_character_keeps_offsets_right(tmp_path: Path) -> None:
+    # '&#1;' is shorter than its U+FFFD replacement: later records must still hash their own bytes
+    path = xml(tmp_path, sms("ctrl &#1; &#x1; x") + sms("next &#55357;&#56832;") + sms("last"))
+    df = sms_backup.read(path)
+    assert df["body"].iloc[0] == "ctrl \ufffd \ufffd x"
+    assert "U+FFFD" in df["warnings"].iloc[0] and df["warnings"].iloc[1] == ""
+    for n in (1, 2, 3):
+        assert df["record_sha256"].iloc[n - 1] == hashlib.sha256(
+            element(path, b"sms", n)).hexdigest()
 
 
 def test_damaged_record_is_kept_and_reading_resumes(tmp_path: Path) -> None:

@@ -37,10 +37,14 @@ def read(path: Path, **kw) -> pd.DataFrame:
 # ------------------------------------------------------------------------------ the sample case
 
 
+#: The owner's identifiers as ingest passes them: the case's accounts without their prefix.
+DANA = ("dana@example.org", "+44 7700 900123", "Dana Example", "dana_e", "Dana Example")
+
+
 @pytest.fixture
 def rob(sample: Path) -> pd.DataFrame:
     return whatsapp.read(sample / "exports" / "WhatsApp Chat with Rob.txt", tz=LONDON,
-                         owner=("Dana Example",), region="GB")
+                         owner=DANA, region="GB")
 
 
 def test_sample_rob_rows(rob: pd.DataFrame) -> None:
@@ -91,7 +95,7 @@ def test_sample_rob_multiline_exact_with_provenance(sample: Path, rob: pd.DataFr
 
 def test_sample_book_club_is_a_group(sample: Path) -> None:
     df = whatsapp.read(sample / "exports" / "WhatsApp Chat with Book Club.txt", tz=LONDON,
-                       owner=("Dana Example",), region="GB")
+                       owner=DANA, region="GB")
     assert set(df["conversation"]) == {"Book Club"}
     assert set(df["conversation_kind"]) == {"group"}
     rob_after = df[(df["sender"] == "whatsapp:rob") & (df["sent_at"] > NOTICE)]
@@ -148,6 +152,7 @@ def test_cp1252_file_is_decoded_with_a_note(tmp_path: Path) -> None:
     path = write(tmp_path, "old.txt", "13/06/2018, 21:25 - Zoë: Grüße\n".encode("cp1252"))
     df = read(path)
     assert df["body"].iloc[0] == "Grüße" and df["sender_display"].iloc[0] == "Zoë"
+    assert any("decoded as cp1252" in a for a in df.attrs["assumptions"])
 
 
 # ------------------------------------------------------------------------------ forged headers
@@ -242,6 +247,21 @@ def test_date_order_given_against_the_file_is_an_error(tmp_path: Path) -> None:
 def test_no_header_at_all_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="WhatsApp"):
         read(write(tmp_path, "notes.txt", "shopping list\nmilk\n"))
+
+
+@pytest.mark.parametrize(("line", "want"), [
+    ("2018. 06. 13. 21:25 - Ági: szia", "2018-06-13 21:25"),                  # Hungarian
+    ("[2018-06-13 21:25:15] Ann: hej", "2018-06-13 21:25:15"),                # Swedish iOS
+    ("13.06.18, 21:25 - Jörg: hallo", "2018-06-13 21:25"),                    # German
+    ("13/06/2018 9:25 p.\u00a0m. - Ana: hola", "2018-06-13 21:25"),           # Spanish
+    ("\u200e[13/06/2018, 9:25:15\u202fPM] Ann: hi", "2018-06-13 21:25:15"),    # iOS 17
+    ("13.6.2018 klo 21.25 - Aino: moi", "2018-06-13 21:25"),                  # Finnish
+])
+def test_locale_layouts(tmp_path: Path, line: str, want: str) -> None:
+    df = read(write(tmp_path, "chat.txt", line + "\n" + line.replace("13", "14", 1) + "\n"))
+    assert len(df) == 2
+    assert df["sent_at"].iloc[0] == ts(want)
+    assert df["body"].iloc[0] == line.rsplit(": ", 1)[1]
 
 
 def test_sender_keys(tmp_path: Path) -> None:
@@ -447,3 +467,18 @@ def test_every_corpus_file_is_recognised_and_nothing_else(corpora: Path) -> None
             assert readers.detect(path) == "whatsapp", path
     signal = corpora / "signal_txt" / "chat-miner" / "test_export.txt"
     assert not whatsapp.sniff(open_head(signal))          # Signal's own '[yyyy-mm-dd, HH:MM]'
+
+
+@pytest.mark.parametrize("name", [
+    "Chatistics/_chat.txt", "Chatistics/_chat 3.txt", "whatstk/lorem.txt",
+    "langchain-community/whatsapp_chat_mixed_formats.txt", "chat-analytics/2A_5M.txt"])
+def test_every_record_hash_is_of_its_own_lines(corpora: Path, name: str) -> None:
+    path = corpora / "whatsapp" / name
+    df = read(path, date_order="mdy" if "_chat 3" in name or "2A_5M" in name else None)
+    lines = path.read_bytes().split(b"\n")
+    starts = [int(loc.rsplit(":", 1)[1]) for loc in df["locator"]] + [len(lines) + 1]
+    for row, (a, b) in enumerate(zip(starts[:-1], starts[1:], strict=True)):
+        raw = b"\n".join(lines[a - 1:b - 1]) + (b"\n" if b - 1 < len(lines) else b"")
+        if b == len(lines) + 1:                     # the last record: up to the end of file
+            raw = b"\n".join(lines[a - 1:])
+        assert df["record_sha256"].iloc[row] == hashlib.sha256(raw).hexdigest(), (name, row)

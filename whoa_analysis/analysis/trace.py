@@ -174,17 +174,34 @@ def _own_matcher(domains: set[str], hosts: set[str]):
 
 
 def _mark_trust(hops: list[dict], is_own) -> int | None:
-    """Label hops own/handoff/forgeable top-down; return the handoff hop number."""
-    handoff = None
+    """Label hops own/handoff/forgeable top-down; return the handoff hop number.
+
+    A hop is own only while the own hop above it saw an own host connect: once an own server
+    received the message from elsewhere, the next hop down was written by that other server,
+    whatever host it names (a forger writes "by mx1.<victim's domain>" too).
+    """
+    handoff, trusted_below = None, True
     for hop in hops:
         local = not hop["by_host"] and not hop["from_host"]     # e.g. qmail's local delivery
-        if handoff is None and (is_own(hop["by_host"]) or local):
+        if handoff is None and trusted_below and (is_own(hop["by_host"]) or local):
             hop["trust"] = "own"
+            trusted_below = local or _from_own(hop, is_own)
         elif handoff is None:
             hop["trust"], handoff = "handoff", hop["hop"]
         else:
             hop["trust"] = "forgeable"
     return handoff
+
+
+def _from_own(hop: dict, is_own) -> bool:
+    """The client an own hop saw is own: its HELO name, and the name the server looked up for
+    it (``from helo (rdns [ip])``) when there is one; no from-clause is an internal hand-over."""
+    if not hop["from_host"]:
+        return True
+    words = hop["from_detail"].split()
+    looked_up = words[0].strip(".") if words and "." in words[0] and "[" not in words[0] \
+        and not _BARE_IP.fullmatch(words[0]) else ""
+    return is_own(hop["from_host"]) and (not looked_up or is_own(looked_up))
 
 
 def _check_handoff(hops: list[dict], handoff: int, warnings: list[str]) -> None:

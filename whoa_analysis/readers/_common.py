@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import schema
 from ..errors import DateOrderRequired, InputError, TimezoneRequired
@@ -81,20 +83,46 @@ class Source:
         Each row needs ``locator``; ``record_sha256`` is taken from the row or computed from its
         ``raw`` bytes (a ``raw`` column is dropped after hashing).
         """
-        df = pd.DataFrame(rows)
+        df = _frame_of(rows)
         if df.empty:
             out = schema.empty()
         else:
             if "record_sha256" not in df:
                 df["record_sha256"] = [sha256_bytes(r) for r in df.pop("raw")]
             df = df.drop(columns=["raw"], errors="ignore")
-            df["source_path"] = str(self.path)
-            df["source_sha256"] = self.sha256
-            df["source_format"] = self.format
-            df["message_id"] = self.sha256[:12] + ":" + df["locator"].astype(str)
+            n = len(df)
+            df["source_path"] = _repeat(str(self.path), n)
+            df["source_sha256"] = _repeat(self.sha256, n)
+            df["source_format"] = _repeat(self.format, n)
+            df["message_id"] = _prefixed(self.sha256[:12] + ":", df["locator"])
             out = schema.conform(df)
         out.attrs["assumptions"] = list(self.assumptions)
         return out
+
+
+def _repeat(value: str, n: int) -> pd.Series:
+    """One text value on every row, built in Arrow (a million Python references cost more)."""
+    arr = pa.repeat(pa.scalar(value, pa.large_string()), n)
+    return pd.Series(pd.arrays.ArrowStringArray(arr), copy=False)
+
+
+def _prefixed(prefix: str, locators: pd.Series) -> pd.Series:
+    """``prefix + locator`` per row (the message id), in Arrow when the locators are text."""
+    if locators.dtype == schema.STRING and not locators.hasnans:
+        text = pa.large_string()
+        joined = pc.binary_join_element_wise(pa.scalar(prefix, text), pa.array(locators.array),
+                                             pa.scalar("", text))
+        return pd.Series(pd.arrays.ArrowStringArray(joined), index=locators.index, copy=False)
+    return prefix + locators.astype(str)
+
+
+def _frame_of(rows: object) -> pd.DataFrame:
+    """A frame of the rows; text pandas cannot store as UTF-8 (lone surrogates from JSON)
+    stays as Python objects here, and ``schema.conform`` shows it escaped with a warning."""
+    try:
+        return pd.DataFrame(rows)
+    except UnicodeEncodeError:
+        return pd.DataFrame(rows, dtype=object)
 
 
 def unparsed(locator: str, raw: bytes, warning: str, **extra: object) -> dict:

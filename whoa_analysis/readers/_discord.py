@@ -200,7 +200,7 @@ def walk_object(text: str, pos: int, walkers: Mapping[str, Callable[[int], int]]
 def _loads(fragment: str) -> object:
     try:
         return json.loads(fragment)
-    except ValueError:
+    except (ValueError, RecursionError):     # nested too deep: hostile, not a record
         return None
 
 
@@ -221,7 +221,7 @@ def record(text: str, start: int, end: int, codec: str) -> Record:
     raw = fragment.encode(codec, errors="surrogateescape")
     try:
         return Record(start, end, raw, json.loads(fragment))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return Record(start, end, raw, None, f"not valid JSON ({exc.args[0].split(':')[0]})")
 
 

@@ -509,12 +509,18 @@ def _stdlib_params(value: str, header: str) -> Params:
 _NOT_CHARSETS = frozenset({"unknown-8bit", "x-unknown", "x-user-defined", "unknown", "default"})
 
 
+_BASE64 = re.compile(rb"[A-Za-z0-9+/\s]*=?=?\s*")
+
+
 def decode_payload(data: bytes, cte: str | None) -> tuple[bytes, str]:
     """Undo the transfer encoding; damaged encodings keep the bytes as they are, with a note."""
     cte = (cte or "").strip().lower()
     if cte == "base64":
+        # a2b_base64 skips characters outside the alphabet without a word: say so.
+        note = "" if _BASE64.fullmatch(data) else \
+            "damaged base64: characters outside the alphabet skipped"
         try:
-            return binascii.a2b_base64(data), ""
+            return binascii.a2b_base64(data), note
         except binascii.Error:
             cleaned = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
             cleaned = cleaned[: len(cleaned) // 4 * 4]

@@ -169,7 +169,7 @@ def _json(data: bytes | None) -> object:
         return None
     try:
         return json.loads(data.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):   # nested too deep: hostile
         return None
 
 

@@ -112,7 +112,7 @@ def _prefix(rel: str, path: Path) -> str:
 def _load(rel: str, data: bytes, single: bool) -> object:
     try:
         return json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         if single:
             raise InputError(f"{rel}: expected Google Takeout JSON; got unreadable JSON "
                              f"({exc}); re-export it") from None
@@ -143,7 +143,7 @@ def _chat(doc: object, rel: str, root: Path, data: bytes) -> list[dict]:
 def _group_info(path: Path) -> dict:
     try:
         doc = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return {}
     return doc if isinstance(doc, dict) else {}
 

@@ -100,11 +100,12 @@ def _documents(path: Path) -> Iterator[tuple[str, str, bytes]]:
                 yield name, f"file:{name}:", data
         return
     if path.suffix.lower() == ".zip":
-        members = [(i, zf) for i, zf in zip_members(path) if i.filename.lower().endswith(".json")]
-        for info, zf in sorted(members, key=lambda m: _sort_key(m[0].filename)):
-            data = read_member(zf, info)
-            if _THREAD_FILE.search(info.filename) or _looks_like_thread(_head_text(data)):
-                yield info.filename, f"zip:{info.filename}:", data
+        # Read every member while the zip is open (zip_members closes it when exhausted).
+        found = [(info.filename, read_member(zf, info)) for info, zf in zip_members(path)
+                 if info.filename.lower().endswith(".json")]
+        for name, data in sorted(found, key=lambda m: _sort_key(m[0])):
+            if _THREAD_FILE.search(name) or _looks_like_thread(_head_text(data)):
+                yield name, f"zip:{name}:", data
         return
     yield path.name, "", path.read_bytes()
 
@@ -215,6 +216,12 @@ def _read_document(name: str, prefix: str, data: bytes, platform: str, owners: s
     text = data.decode("utf-8-sig", errors="replace")
     try:
         doc = json.loads(text)
+    except RecursionError:          # nested deeper than the parser goes: hostile, not a thread
+        if single:
+            raise InputError(f"{name}: expected a Messenger/Instagram JSON thread; got JSON "
+                             "nested too deep to read") from None
+        return [unparsed(f"{prefix}json:$", data, "JSON nested too deep to read: file kept as "
+                         "one unparsed row", platform=platform)]
     except json.JSONDecodeError as exc:
         if single:
             raise InputError(f"{name}: expected a Messenger/Instagram JSON thread; got invalid "

@@ -109,7 +109,7 @@ def _meta(exp: Export, name: str) -> list:
         return []
     try:
         value = json.loads(data.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):   # nested too deep: hostile
         return []
     return value if isinstance(value, list) else []
 

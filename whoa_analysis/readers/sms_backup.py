@@ -27,6 +27,8 @@ truncated stretch becomes an ``unparsed`` row and reading resumes at the next re
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import xml.parsers.expat
 from collections.abc import Sequence
@@ -61,10 +63,17 @@ PRESENTATION = {"2": "withheld by the caller", "3": "unknown", "4": "payphone"}
 ADDR_FROM, ADDR_RECIPIENT = "137", ("151", "130", "129")
 RECORDS = {"smses": ("sms", "mms"), "calls": ("call",)}
 NULL = "null"          # the app's spelling of "no value"
+MAX_MS = 10 ** 13      # year 2286: beyond it a 'date' is not milliseconds
 
 CHUNK = 1 << 20
-#: One numeric character reference (decimal or hex).
-CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+#: Numeric character references XML 1.0 may refuse: controls other than tab/LF/CR, surrogates
+#: (the app writes emoji as surrogate pairs), U+FFFE/U+FFFF, beyond U+10FFFF; the next
+#: reference too, which may complete a pair. Python checks each one found exactly.
+_DEC = rb"0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|5[5-7][0-9]{3}|6553[45]|[0-9]{7,})"
+_HEX = rb"[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{3}[eEfF]|" \
+       rb"[0-9a-fA-F]{6,})"
+SUSPECT_REF = re.compile(rb"&#(" + _DEC + rb"|" + _HEX + rb");(?:&#([0-9]+|[xX][0-9a-fA-F]+);)?")
+PHONE_LIKE = re.compile(r"^\+?[\d][\d \-().\u00a0]{5,}$")   # how a case file writes a number
 RECORD_START = re.compile(rb"<(sms|mms|call)[\s/>]")
 ROOT = re.compile(rb"<(smses|calls)[\s>]")
 
@@ -79,10 +88,10 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
          date_order: str | None = None, region: str | None = None) -> pd.DataFrame:
     src = Source(Path(path), FORMAT)
     data = src.path.read_bytes()
-    fixed, repaired = _repair_char_refs(data)
+    fixed, repaired, offsets = _repair_char_refs(data)
     owner = (owner,) if isinstance(owner, str) else tuple(owner)
     ctx = _Context(region, _owner_phone(owner, region), repaired)
-    records = _Scanner(data, fixed, ctx).run()
+    records = _Scanner(data, fixed, offsets, ctx).run()
     if ctx.root is None:
         raise InputError(f"{src.path.name}: expected an SMS Backup & Restore file (<smses> or "
                          "<calls> root); got none: is this the right file?")
@@ -91,7 +100,12 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     for note in ctx.notes:
         src.assume(note)
     src.assume("times are epoch milliseconds (UTC)")
-    return src.frame(records) if records else src.frame([])
+    if not records:
+        return src.frame([])
+    df = pd.DataFrame(records)
+    ms = df.pop("_ms") if "_ms" in df else pd.Series(None, index=df.index, dtype=float)
+    df["sent_at"] = pd.to_datetime(ms, unit="ms", utc=True)
+    return src.frame(df)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,36 +114,61 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
 # the original bytes: a pair becomes one zero-padded reference, a lone one U+FFFD.
 
 
-def _repair_char_refs(data: bytes) -> tuple[bytes, list[int]]:
-    """(bytes safe for expat, offsets where a character was replaced by U+FFFD)."""
+class _Offsets:
+    """Maps positions in the repaired bytes back to the file's own bytes."""
+
+    def __init__(self) -> None:
+        self.after: list[int] = []      # repaired-side position just after each size change
+        self.delta: list[int] = []      # repaired minus original, from there on
+
+    def shift(self, original_end: int, change: int) -> None:
+        total = (self.delta[-1] if self.delta else 0) + change
+        self.after.append(original_end + total)
+        self.delta.append(total)
+
+    def __call__(self, pos: int) -> int:
+        k = bisect.bisect_right(self.after, pos) - 1
+        return pos - (self.delta[k] if k >= 0 else 0)
+
+
+def _repair_char_refs(data: bytes) -> tuple[bytes, list[int], _Offsets]:
+    """(bytes safe for expat, file offsets of characters replaced by U+FFFD, offset map)."""
+    offsets, replaced = _Offsets(), []
     if b"&#" not in data:
-        return data, []
-    out, replaced, pos = [], [], 0
-    refs = list(CHAR_REF.finditer(data))
-    skip = False
-    for k, m in enumerate(refs):
-        if skip:
-            skip = False
+        return data, replaced, offsets
+
+    def fix(m: re.Match) -> bytes:
+        out = _fixed_refs(m, replaced)
+        if len(out) != m.end() - m.start():
+            offsets.shift(m.end(), len(out) - (m.end() - m.start()))
+        return out
+
+    return SUSPECT_REF.sub(fix, data), replaced, offsets
+
+
+def _fixed_refs(m: re.Match, replaced: list[int]) -> bytes:
+    """A surrogate pair joined into one reference; any other refused character as U+FFFD."""
+    first, second = m.group(1), m.group(2)
+    cp = _code(first)
+    if second is not None and 0xD800 <= cp <= 0xDBFF and 0xDC00 <= _code(second) <= 0xDFFF:
+        return _ref(0x10000 + ((cp - 0xD800) << 10) + (_code(second) - 0xDC00),
+                    m.end() - m.start())
+    out, at = b"", m.start()
+    for ref in (first, second):
+        if ref is None:
             continue
-        cp = _code(m)
-        if 0xD800 <= cp <= 0xDBFF and k + 1 < len(refs) and refs[k + 1].start() == m.end() \
-                and 0xDC00 <= _code(refs[k + 1]) <= 0xDFFF:
-            low = refs[k + 1]
-            joined = 0x10000 + ((cp - 0xD800) << 10) + (_code(low) - 0xDC00)
-            out += [data[pos:m.start()], _same_length(joined, low.end() - m.start())]
-            pos, skip = low.end(), True
-        elif not _xml_char(cp):
-            out += [data[pos:m.start()], _same_length(0xFFFD, m.end() - m.start())]
-            replaced.append(m.start())
-            pos = m.end()
-    if not out:
-        return data, []
-    out.append(data[pos:])
-    return b"".join(out), replaced
+        text = b"&#" + ref + b";"
+        if _xml_char(_code(ref)):
+            out += text
+        else:
+            out += _ref(0xFFFD, len(text))
+            replaced.append(at)
+        at += len(text)
+    return out
 
 
-def _code(m: re.Match) -> int:
-    return int(m.group(1), 16) if m.group(1) else int(m.group(2))
+def _code(ref: bytes) -> int:
+    return int(ref[1:], 16) if ref[:1] in (b"x", b"X") else int(ref)
 
 
 def _xml_char(cp: int) -> bool:
@@ -137,9 +176,10 @@ def _xml_char(cp: int) -> bool:
         or 0x10000 <= cp <= 0x10FFFF
 
 
-def _same_length(cp: int, length: int) -> bytes:
-    digits = str(cp)
-    return b"&#" + digits.zfill(length - 3).encode("ascii") + b";"
+def _ref(cp: int, length: int) -> bytes:
+    """``&#<cp>;`` zero-padded to ``length`` bytes where it fits (then offsets need no map)."""
+    digits = str(cp).encode("ascii")
+    return b"&#" + digits.zfill(max(length - 3, len(digits))) + b";"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,8 +210,9 @@ class _Open:
 class _Scanner:
     """Feeds expat; cuts each record's exact bytes; resumes after damage at the next record."""
 
-    def __init__(self, original: bytes, fixed: bytes, ctx: _Context) -> None:
-        self.original, self.fixed, self.ctx = original, fixed, ctx
+    def __init__(self, original: bytes, fixed: bytes, orig: _Offsets, ctx: _Context) -> None:
+        # expat reads ``fixed``; positions are kept in the file's own bytes via ``orig``
+        self.original, self.fixed, self.orig, self.ctx = original, fixed, orig, ctx
         self.rows: list[dict] = []
         self.open: _Open | None = None
         self.depth = 0
@@ -187,12 +228,13 @@ class _Scanner:
         """Parse from ``pos`` (after a synthetic root start ``prefix``); next start or None."""
         parser = xml.parsers.expat.ParserCreate()
         base = pos - len(prefix)
-        parser.StartElementHandler = lambda n, a: self._start(n, a, base + parser.CurrentByteIndex)
-        parser.EndElementHandler = lambda n: self._end(n, base + parser.CurrentByteIndex)
+        parser.StartElementHandler = lambda n, a: self._start(
+            n, a, self.orig(base + parser.CurrentByteIndex))
+        parser.EndElementHandler = lambda n: self._end(n, self.orig(base + parser.CurrentByteIndex))
         parser.EntityDeclHandler = _no_entities
         try:
             if prefix:
-                self.depth, self.done_to = 0, pos
+                self.depth, self.done_to = 0, self.orig(pos)
                 parser.Parse(prefix, False)
             for i in range(pos, len(self.fixed), CHUNK):
                 parser.Parse(self.fixed[i:i + CHUNK], False)
@@ -221,7 +263,7 @@ class _Scanner:
         if self.depth != 1 or self.open is None:
             return
         rec, self.open = self.open, None
-        closing = re.compile(rb"</" + re.escape(name.encode()) + rb"\s*>").match(self.original, at)
+        closing = _closing(name).match(self.original, at)
         end = closing.end() if closing else at          # an empty element ends where expat says
         self.done_to = end
         self._emit(rec, self.original[rec.start:end])
@@ -235,7 +277,8 @@ class _Scanner:
                                       platform=PLATFORM))
             return
         row = build(rec.attrs, rec, self.ctx)
-        if any(rec.start <= off < rec.start + len(raw) for off in self.ctx.repaired):
+        k = bisect.bisect_left(self.ctx.repaired, rec.start)
+        if k < len(self.ctx.repaired) and self.ctx.repaired[k] < rec.start + len(raw):
             row["warnings"] = _add(row.get("warnings", ""), "an invalid character reference "
                                    "was replaced by U+FFFD")
         self.rows.append({"locator": locator, "raw": raw, **row})
@@ -253,8 +296,8 @@ class _Scanner:
                              "file") from None
         start = self.open.start if self.open else _skip_space(self.original, self.done_to)
         self.open = None
-        nxt = RECORD_START.search(self.fixed, max(at, start + 1, pos + 1))
-        end = nxt.start() if nxt else len(self.original)
+        nxt = RECORD_START.search(self.fixed, max(at, pos) + 1)
+        end = self.orig(nxt.start()) if nxt else len(self.original)
         while end > start and self.original[end - 1:end].isspace():
             end -= 1                 # the layout between records belongs to no record
         raw = self.original[start:end]
@@ -273,6 +316,11 @@ class _Scanner:
         if nxt is None:
             return None, b""
         return nxt.start(), b"<" + (self.ctx.root or "smses").encode() + b">"
+
+
+@functools.lru_cache(maxsize=64)
+def _closing(name: str) -> re.Pattern:
+    return re.compile(rb"</" + re.escape(name.encode()) + rb"\s*>")
 
 
 def _no_entities(name: str, *_args: object) -> None:
@@ -374,13 +422,13 @@ def _call(a: dict[str, str], _rec: _Open, ctx: _Context) -> dict:
 
 
 def _when(a: dict[str, str], warnings: list[str]) -> dict:
+    """The raw ``date`` and its milliseconds (turned into instants for all rows at once)."""
     raw = a.get("date", "")
     ms = _int(raw)
-    if ms is None:
+    if ms is None or not 0 < ms < MAX_MS:
         warnings.append(f"cannot read date {raw!r}: expected epoch milliseconds; no time kept")
-        return {"sent_at": pd.NaT, "sent_at_raw": raw, "time_basis": "missing"}
-    return {"sent_at": pd.Timestamp(ms, unit="ms", tz="UTC"), "sent_at_raw": raw,
-            "time_basis": "epoch"}
+        return {"_ms": None, "sent_at_raw": raw, "time_basis": "missing"}
+    return {"_ms": ms, "sent_at_raw": raw, "time_basis": "epoch"}
 
 
 def _part_name(p: dict[str, str]) -> str:
@@ -390,7 +438,9 @@ def _part_name(p: dict[str, str]) -> str:
     return p.get("ct", "attachment")
 
 
+@functools.lru_cache(maxsize=65536)
 def _phone(number: str, region: str | None) -> str:
+    """Account key of a number (a backup repeats a few hundred numbers: parsed once each)."""
     return accounts.key_for("phone", number, region) if number and number != NULL else ""
 
 
@@ -400,11 +450,13 @@ def _shown(a: dict[str, str], key: str) -> str:
 
 
 def _owner_phone(owner: Sequence[str], region: str | None) -> str:
-    """The owner's own number, when the case names one (``phone:...``)."""
+    """The owner's own number: the first identifier that is one (``phone:...`` or bare)."""
     for ident in owner:
         platform, sep, rest = ident.partition(":")
         if sep and platform.strip().lower() in ("phone", "sms", "tel", "call"):
             return accounts.key_for("phone", rest, region)
+        if PHONE_LIKE.match(ident.strip()):
+            return accounts.key_for("phone", ident, region)
     return ""
 
 

@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import InputError
 from . import _telegram as tg
@@ -95,17 +96,15 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     if not walk.found:
         raise InputError(f"{src.path.name}: expected a Telegram Desktop result.json (an object "
                          "with 'messages' or 'chats'); got none of them: pass the right file")
-    columns = zip(*walk.rows, strict=True) if walk.rows else ([] for _ in FIELDS)
-    df = pd.DataFrame({f: pd.Series(c, dtype=object) for f, c in zip(FIELDS, columns,
-                                                                      strict=True)})
-    return _finish(df, walk, src, tz, tg.owner_idents(owner))
+    return _finish(walk.frame(), walk, src, tz, tg.owner_idents(owner))
 
 
 class _Walk:
     """Walks the export's structure, one row tuple per message; chat facts in ``chats``."""
 
     def __init__(self) -> None:
-        self.rows: list[tuple] = []
+        self.rows: list[tuple] = []     # the current batch; see ``flush``
+        self.columns: dict[str, list] = {f: [] for f in FIELDS}
         self.chats: list[dict] = []
         self.me: object = None          # personal_information.user_id (full export)
         self.found = False
@@ -168,7 +167,8 @@ class _Walk:
                 s.value()
 
     def _messages(self, s: tg.JsonStream, chat: int, where: str) -> None:
-        append = self.rows.append
+        rows = self.rows
+        append = rows.append
         for index, obj, text, problem in s.records():
             locator = f"json:{where}[{index}]"
             if problem:
@@ -178,6 +178,48 @@ class _Walk:
                 append(_row(obj, locator, text, chat, self.keys))
             except _Bad as exc:
                 append(_unparsed(locator, text, chat, f"unreadable message: {exc}"))
+            if len(rows) >= BATCH:
+                self.flush()
+
+    def flush(self) -> None:
+        """Move the batch of row tuples into columns: text columns become Arrow arrays.
+
+        A million row tuples of Python strings cost about three times their text; Arrow keeps
+        the text once, so memory stays near the size of the frame being built.
+        """
+        if not self.rows:
+            return
+        for name, values in zip(FIELDS, zip(*self.rows, strict=True), strict=True):
+            self.columns[name].append(_text_chunk(values) if name in ARROW_FIELDS
+                                      else values)
+        self.rows.clear()
+
+    def frame(self) -> pd.DataFrame:
+        """The rows read, one column per field (text columns Arrow-backed where they can be)."""
+        self.flush()
+        return pd.DataFrame({name: _column(chunks) for name, chunks in self.columns.items()})
+
+
+#: Rows per batch moved from tuples into columns.
+BATCH = 1 << 16
+#: Fields that always hold text and become schema text columns (the others keep their objects).
+ARROW_FIELDS = frozenset({"locator", "record_sha256", "kind", "sent_at_raw", "sender",
+                          "sender_display", "body", "attachments", "in_reply_to", "warnings"})
+
+
+def _text_chunk(values: tuple) -> pa.Array | tuple:
+    try:
+        return pa.array(values, type=pa.large_string())
+    except (pa.ArrowException, UnicodeError, TypeError):   # e.g. undecodable bytes kept
+        return values
+
+
+def _column(chunks: list) -> pd.Series:
+    if chunks and all(isinstance(c, pa.Array) for c in chunks):
+        arr = pa.chunked_array(chunks, type=pa.large_string())
+        return pd.Series(pd.arrays.ArrowStringArray(arr), copy=False)
+    values = [v for c in chunks for v in (c.to_pylist() if isinstance(c, pa.Array) else c)]
+    return pd.Series(values, dtype=object)
 
 
 def _hash(text: str) -> str:
@@ -394,7 +436,7 @@ def _participants(df: pd.DataFrame, walk: _Walk, owner: frozenset[str], src: Sou
     recipients = pd.Series("", index=df.index, dtype=object)
     for chat, rows in df.groupby("_chat").indices.items():
         part = df.iloc[rows]
-        keys = set(part["sender"]) - {""}
+        keys = _distinct(part["sender"])
         mine = _owner_keys(part, walk.chats[chat] if walk.chats else {}, walk.me, owner, src)
         if mine is not None:
             from_owner.iloc[rows] = part["sender"].isin(mine).to_numpy()
@@ -403,6 +445,11 @@ def _participants(df: pd.DataFrame, walk: _Walk, owner: frozenset[str], src: Sou
             a, b = sorted(keys)
             recipients.iloc[rows] = part["sender"].map({a: b, b: a}).fillna("").to_numpy()
     df["from_owner"], df["recipients"] = from_owner, recipients
+
+
+def _distinct(keys: pd.Series) -> set[str]:
+    """The non-empty keys of a column (``unique`` first: iterating a million rows is slow)."""
+    return set(keys.unique()) - {""}
 
 
 def _owner_keys(part: pd.DataFrame, chat: dict, me: object, owner: frozenset[str],
@@ -414,9 +461,9 @@ def _owner_keys(part: pd.DataFrame, chat: dict, me: object, owner: frozenset[str
         hits = part.loc[part["sender_display"].str.casefold().isin(owner)
                         | part["sender"].str.removeprefix("telegram:").isin(owner), "sender"]
         if len(hits):
-            return set(hits) - {""}
+            return _distinct(hits)
     peer = tg.sender_key(f"user{chat.get('id')}", None)
-    senders = set(part["sender"]) - {""}
+    senders = _distinct(part["sender"])
     if chat.get("type") == "personal_chat" and peer in senders:
         src.assume("personal chat: the chat's id is the other person's user id, so every "
                    "other sender is the export's owner")

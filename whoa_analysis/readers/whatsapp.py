@@ -21,6 +21,7 @@ warning that it may be forged. Times are local wall-clock times in the declared 
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import re
 from collections import Counter
@@ -234,13 +235,14 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     zone = require_tz(tz, FORMAT)
     if date_order not in (None, "dmy", "mdy", "ymd"):
         raise InputError(f"{FORMAT}: date_order must be dmy, mdy or ymd; got {date_order!r}")
-    data, member = _load(src.path)
-    recs = _parse(data, src, date_order)
-    del data                                    # every record now holds its own bytes
+    recs = _parse(src, date_order)
     owner = (owner,) if isinstance(owner, str) else tuple(owner)
     cols = _columns(recs, zone, owner, region)
+    if recs.encoding != "utf-8":
+        src.assume(f"not valid UTF-8: decoded as {recs.encoding} (record hashes are of the "
+                   "bytes as found)")
     src.assume(f"local times read in {zone}")
-    return _frame(src, recs, cols, _chat_name(src.path, member), member)
+    return _frame(src, recs, cols, _chat_name(src.path, recs.member), recs.member)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,10 +297,12 @@ class Records:
     sha: pa.Array               # SHA-256 of each record's bytes (header to line break, included)
     lines: np.ndarray           # line number of each header
     stamp: pa.Array             # header bytes up to the name: date, time and frame
-    name: pa.Array              # sender name bytes, null on system lines
+    name: pa.Array              # "Name: " as written (b"" on system lines)
     rest: pa.Array              # the message text (bytes); the file's final line break removed
     naive: np.ndarray           # datetime64[s] local wall-clock, NaT where the date is impossible
     other_layout: set[int]      # records holding a header-like line of another shape
+    member: str | None = None   # the zip member read, None for a plain .txt
+    crlf: bool = False          # lines end with CR LF
     encoding: str = "utf-8"
 
 
@@ -308,22 +312,27 @@ class _Pieces:
 
     pre: bytes
     stamps: list[bytes]
-    names: list[bytes | None]
+    names: list[bytes]          # b'' where the line names no sender (system lines)
     rests: list[bytes]
     starts: np.ndarray          # byte offset of each record in the file
+    sizes: tuple[np.ndarray, np.ndarray]    # lengths of the stamps and of the names
+    rest: pa.Array              # the rests as one Arrow array, the file's last line break cut
+    breaks: np.ndarray          # line breaks inside each rest
 
 
-def _parse(data: bytes, src: Source, date_order: str | None) -> Records:
+def _parse(src: Source, date_order: str | None) -> Records:
+    """Cut the file into records and read their times; the file's bytes are let go early."""
+    data, member = _load(src.path)
     yy_first = date_order == "ymd"
     shape = _sample_shape(data)
     got = _split(data, shape, yy_first)
-    others, rows = _other_shapes(got.pre, got.rests, shape)
+    others, rows = _other_shapes(got, shape)
     best, best_n = max(others.items(), key=lambda kv: kv[1], default=(None, 0))
     if best is not None and best_n > len(got.stamps):
         # The head of the file was not representative: the whole file decides.
         shape = best
         got = _split(data, shape, yy_first)
-        others, rows = _other_shapes(got.pre, got.rests, shape)
+        others, rows = _other_shapes(got, shape)
     if not got.stamps:
         raise InputError(f"{FORMAT}: no complete message line in the file's layout "
                          f"({shape.describe()}); if the years are written first with 2 digits, "
@@ -332,17 +341,16 @@ def _parse(data: bytes, src: Source, date_order: str | None) -> Records:
                + (f"; {sum(others.values())} header-like lines of other layouts kept as text"
                   if others else ""))
     _order, naive = _dates(_fields(got.stamps, shape), shape, yy_first, date_order, src)
-    sha = _digests(data, got.starts)
-    stamp = _binary(got.stamps)
-    name = _binary([x or b"" for x in got.names], [x is not None for x in got.names])
-    del got.names
-    if got.rests[-1].endswith(b"\n"):        # the file's final line break ends the last line
-        got.rests[-1] = got.rests[-1][:-1]
-    rest = _binary(got.rests)
-    first = got.pre.count(b"\n") + 2 if got.pre or got.starts[0] > 0 else 1
-    counts = pc.count_substring(rest, b"\n").to_numpy().astype(np.int64)
-    lines = first + np.concatenate(([0], np.cumsum(counts + 1)[:-1]))
-    return Records(shape, got.pre, len(stamp), sha, lines, stamp, name, rest, naive, rows)
+    # Lists of a million small bytes objects cost more than the file: into Arrow, one by one.
+    stamp, got.stamps = _binary(got.stamps, got.sizes[0]), None
+    name, got.names = _binary(got.names, got.sizes[1]), None
+    rest, got.rests = got.rest, None
+    sha, crlf = _digests(data, got.starts), b"\r" in data
+    del data
+    first = got.pre.count(b"\n") + 2 if got.starts[0] > 0 else 1
+    lines = first + np.concatenate(([0], np.cumsum(got.breaks + 1)[:-1]))
+    return Records(shape, got.pre, len(stamp), sha, lines, stamp, name, rest, naive, rows,
+                   member=member, crlf=crlf)
 
 
 def _sample_shape(data: bytes) -> Shape:
@@ -368,39 +376,43 @@ def _split(data: bytes, shape: Shape, yy_first: bool) -> _Pieces:
     parts = re.compile(rb"\n(" + strict + rb")" + NAME).split(data)
     pre, stamps, names, rests = parts[0], parts[1::3], parts[2::3], parts[3::3]
     del parts
+    names = [x or b"" for x in names]      # b'' on system lines: a name piece is never empty
     at_start = re.compile(rb"((?:" + BOM + rb")?" + strict + rb")" + NAME).match(pre)
     if at_start:
         stamps.insert(0, at_start.group(1))
-        names.insert(0, at_start.group(2))
+        names.insert(0, at_start.group(2) or b"")
         rests.insert(0, pre[at_start.end():])
         pre = b""
     lead = len(pre) + 1 if not at_start else 0        # the pre-text and its line break
-    sizes = _lengths(stamps) + _lengths([x or b"" for x in names]) + _lengths(rests) + 1
-    starts = lead + np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    return _Pieces(pre, stamps, names, rests, starts)
+    stamp_len, name_len, rest_len = _lengths(stamps), _lengths(names), _lengths(rests)
+    starts = lead + np.concatenate(([0], np.cumsum(stamp_len + name_len + rest_len + 1)[:-1]))
+    last = rests[-1] if rests else b""
+    if last.endswith(b"\n"):                 # the file's final line break ends the last line
+        rests[-1], rest_len[-1] = last[:-1], rest_len[-1] - 1
+    rest = _binary(rests, rest_len)
+    breaks = pc.count_substring(rest, b"\n").to_numpy().astype(np.int64)
+    return _Pieces(pre, stamps, names, rests, starts, (stamp_len, name_len), rest, breaks)
 
 
 def _lengths(items: list[bytes]) -> np.ndarray:
     return np.fromiter(map(len, items), dtype=np.int64, count=len(items))
 
 
-def _binary(items: list[bytes], valid: list[bool] | None = None) -> pa.Array:
+def _binary(items: list[bytes], lengths: np.ndarray) -> pa.Array:
     """A binary array over one joined buffer (no per-item objects on the arrow side)."""
-    offsets = np.concatenate(([0], np.cumsum(_lengths(items))))
-    mask = None if valid is None else pa.py_buffer(np.packbits(np.array(valid, dtype=bool),
-                                                               bitorder="little"))
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
     return pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(items),
-                                            [mask, pa.py_buffer(offsets),
+                                            [None, pa.py_buffer(offsets),
                                              pa.py_buffer(b"".join(items))])
 
 
-def _other_shapes(pre: bytes, rests: list[bytes], shape: Shape) -> tuple[Counter, set[int]]:
+def _other_shapes(got: _Pieces, shape: Shape) -> tuple[Counter, set[int]]:
     """Header-like lines of other shapes: they can only sit inside messages (or before them)."""
-    counts: Counter = Counter(s for s in map(_shape, LOOSE.finditer(b"\n" + pre))
+    counts: Counter = Counter(s for s in map(_shape, LOOSE.finditer(b"\n" + got.pre))
                               if s and s != shape)
-    multi = [i for i, r in enumerate(rests) if b"\n" in r]   # few: most messages are one line
-    blob = b"\0".join([rests[i] for i in multi])     # one scan; NUL never starts a header line
-    ends = np.cumsum([len(rests[i]) + 1 for i in multi])
+    multi = np.flatnonzero(got.breaks).tolist()      # few: most messages are one line
+    blob = b"\0".join([got.rests[i] for i in multi])  # one scan; NUL never starts a header line
+    ends = np.cumsum([len(got.rests[i]) + 1 for i in multi])
     rows: set[int] = set()
     for m in LOOSE.finditer(blob):
         found = _shape(m)
@@ -414,9 +426,11 @@ def _digests(data: bytes, starts: np.ndarray) -> pa.Array:
     """SHA-256 hex of each record's bytes as in the file (its final line break included)."""
     view = memoryview(data)
     bounds = np.append(starts, len(data)).tolist()
-    digests = b"".join([hashlib.sha256(view[a:b]).digest()
-                        for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
-    hexed = digests.hex().encode("ascii")
+    chunks = []
+    for k in range(0, len(starts), 65536):      # joined per chunk: no million-object list
+        chunks.append(b"".join([hashlib.sha256(view[a:b]).digest()
+                                for a, b in zip(bounds[k:k + 65536], bounds[k + 1:k + 65537])]))
+    hexed = binascii.hexlify(b"".join(chunks))
     offsets = np.arange(0, len(hexed) + 1, 64, dtype=np.int64)
     return pa.LargeStringArray.from_buffers(len(starts), pa.py_buffer(offsets),
                                             pa.py_buffer(hexed))
@@ -430,7 +444,7 @@ _DIGITS_ONLY = bytes(b if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
 
 
 def _fields(headers: list[bytes], shape: Shape) -> np.ndarray:
-    """(n, 7) integers d1 d2 d3 H M S ap (0 none, 1 am, 2 pm) from the headers, in one pass.
+    """(7, n) integers d1 d2 d3 H M S ap (0 none, 1 am, 2 pm) from the headers, in one pass.
 
     A header holds no digits but its fields, so every other byte becomes a separator (AM/PM
     first become a 0/1 field of their own) and numpy reads the numbers at C speed.
@@ -439,18 +453,19 @@ def _fields(headers: list[bytes], shape: Shape) -> np.ndarray:
     if shape.clock12:
         for letter, digit in ((b"A", b" 0 "), (b"a", b" 0 "), (b"P", b" 1 "), (b"p", b" 1 ")):
             blob = blob.replace(letter, digit)
-    values = np.fromstring(blob.translate(_DIGITS_ONLY), dtype=np.int64, sep=" ")
+    values = np.fromstring(blob.translate(_DIGITS_ONLY), dtype=np.int32, sep=" ")
+    del blob
     k = 5 + shape.seconds + shape.clock12
     if values.size != len(headers) * k:   # cannot happen: every header matched one pattern
         raise InputError(f"{FORMAT}: internal error reading header times (got {values.size} "
                          f"numbers for {len(headers)} headers)")
-    values = values.reshape(-1, k)
-    out = np.zeros((len(headers), 7), dtype=np.int64)
-    out[:, :5] = values[:, :5]
+    values = values.reshape(-1, k).T            # one contiguous row per field below
+    out = np.zeros((7, len(headers)), dtype=np.int32)
+    out[:5] = values[:5]
     if shape.seconds:
-        out[:, 5] = values[:, 5]
+        out[5] = values[5]
     if shape.clock12:
-        out[:, 6] = values[:, -1] + 1
+        out[6] = values[-1] + 1
     return out
 
 
@@ -463,25 +478,25 @@ def _dates(f: np.ndarray, shape: Shape, yy_first: bool, date_order: str | None,
         if date_order in ("dmy", "mdy"):
             raise InputError(f"{FORMAT}: date_order={date_order!r} was given but the dates "
                              "start with the year; use date_order = \"ymd\" or leave it out")
-        order, month, day = "ymd", f[:, a], f[:, b]
+        order, month, day = "ymd", f[a], f[b]
     else:
         if date_order == "ymd":
             raise InputError(f"{FORMAT}: date_order='ymd' was given but the dates end with a "
                              "4-digit year; use dmy or mdy, or leave it out")
         # Only "is any value over 12" matters, so the maxima stand for the whole columns.
-        order = infer_date_order(f[:, a].max(initial=0, keepdims=True).tolist(),
-                                 f[:, b].max(initial=0, keepdims=True).tolist(), FORMAT,
+        order = infer_date_order(f[a].max(initial=0, keepdims=True).tolist(),
+                                 f[b].max(initial=0, keepdims=True).tolist(), FORMAT,
                                  date_order)
-        day, month = (f[:, a], f[:, b]) if order == "dmy" else (f[:, b], f[:, a])
+        day, month = (f[a], f[b]) if order == "dmy" else (f[b], f[a])
     src.assume(f"date order {order}" + (" (given)" if date_order else " (from the file)"))
-    year = f[:, year_at] + (2000 if shape.year == -1 else 0)
+    year = f[year_at] + (2000 if shape.year == -1 else 0)
     if shape.year == -1:
         src.assume("2-digit years read as 20yy")
-    hour = f[:, 3]
+    hour = f[3]
     if shape.clock12:
-        hour = np.where(f[:, 6] == 2, hour % 12 + 12, hour % 12)
-        hour = np.where(f[:, 3] > 12, 99, hour)     # '13:00 PM' is not a time
-    return order, _naive(year, month, day, hour, f[:, 4], f[:, 5])
+        hour = np.where(f[6] == 2, hour % 12 + 12, hour % 12)
+        hour = np.where(f[3] > 12, 99, hour)     # '13:00 PM' is not a time
+    return order, _naive(year, month, day, hour, f[4], f[5])
 
 
 _DAYS_IN_MONTH = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
@@ -498,8 +513,9 @@ def _naive(y, m, d, hh, mm, ss) -> np.ndarray:
     yoe = yy - era * 400
     doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
     days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-    secs = days * 86400 + hh * 3600 + mm * 60 + ss
-    return np.where(ok, secs, np.iinfo(np.int64).min).astype("datetime64[s]")
+    secs = days.astype(np.int64) * 86400 + (hh * 3600 + mm * 60 + ss)  # int32 until here
+    secs[~ok] = np.iinfo(np.int64).min
+    return secs.view("datetime64[s]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -507,30 +523,42 @@ def _naive(y, m, d, hh, mm, ss) -> np.ndarray:
 
 
 def _decode(r: Records) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """(stamp, name, text) as text: UTF-8 checked at C speed; cp1252 for old Windows exports."""
+    """(stamp, name, text) as text: UTF-8 checked at C speed; else cp1252, else latin-1.
+
+    A file that is not UTF-8 (old Windows exports) is decoded whole in the fallback, so no row
+    is lost; ``read`` records which encoding was used.
+    """
     cols = (r.stamp, r.name, r.rest)
     try:
         return tuple(c.cast(pa.large_string()) for c in cols)
     except pa.ArrowInvalid:
-        r.encoding = "cp1252"
-        return tuple(pa.array([None if b is None else b.decode("cp1252", errors="replace")
-                               for b in c.to_pylist()], pa.large_string()) for c in cols)
+        pass
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            out = tuple(pa.array([b.decode(encoding) for b in c.to_pylist()], pa.large_string())
+                        for c in cols)
+        except UnicodeDecodeError:
+            continue
+        r.encoding = encoding
+        return out
+    raise InputError(f"{FORMAT}: cannot decode the file")    # latin-1 decodes every byte
 
 
 def _columns(r: Records, zone: str, owner: Sequence[str], region: str | None) -> dict:
     stamp, name, body = _decode(r)
-    body = pc.replace_substring_regex(body, r"\r\z", "")     # CRLF files: the last line's CR
-    system = ~name.is_valid().to_numpy(zero_copy_only=False)
+    if r.crlf:
+        body = pc.replace_substring_regex(body, r"\r\z", "")   # the last line's CR ends it
+    system = (pc.binary_length(name).to_numpy() == 0)
     # the name piece ends with ':' and the space after it, when there is one
-    names = pc.fill_null(pc.utf8_slice_codeunits(pc.utf8_rtrim(name, characters=" "), 0, -1),
-                         "")
+    names = pc.utf8_slice_codeunits(pc.utf8_rtrim(name, characters=" "), 0, -1)
     if r.n and not system[0] and E2E_NOTICE.match(body[0].as_py()):
         system[0] = True       # the notice written as if the chat partner sent it (first line)
     kind, attachments = _kinds(body, system)
-    sender, from_owner = _senders(names, system, body, owner, region)
+    sender, from_owner, senders = _senders(names, system, body, owner, region)
     earliest, latest, dst = localize(pd.Series(r.naive), zone)
     return {"body": body, "display": names, "sender": sender, "kind": kind,
             "attachments": attachments, "from_owner": from_owner, "system": system,
+            "group": _is_group(senders, system, body),
             "earliest": earliest, "latest": latest, "stamp": _stamps(stamp),
             "warnings": _warnings(r, dst, earliest, latest)}
 
@@ -550,7 +578,7 @@ def _kinds(body: pa.Array, system: np.ndarray) -> tuple[pd.Categorical, pa.Array
                 files[hits[nonempty]] = col[nonempty]
     codes[system] = schema.KINDS.index("system")
     files[system] = ""
-    return (pd.Categorical.from_codes(codes, categories=list(schema.KINDS)),
+    return (pd.Categorical.from_codes(codes, dtype=schema.COLUMNS["kind"]),
             pa.array(files, pa.large_string()))
 
 
@@ -581,12 +609,14 @@ def sender_key(name: str, region: str | None) -> str:
 
 
 def _senders(names: pa.Array, system: np.ndarray, body: pa.Array, owner: Sequence[str],
-             region: str | None) -> tuple[pa.Array, pd.arrays.BooleanArray]:
-    """Sender keys (worked out once per distinct name) and from_owner."""
+             region: str | None) -> tuple[pa.Array, pd.arrays.BooleanArray, set[str]]:
+    """Sender keys (worked out once per distinct name), from_owner, the distinct senders."""
     coded = pc.dictionary_encode(names)
-    keys = pa.array([sender_key(u, region) for u in coded.dictionary.to_pylist()],
-                    pa.large_string()).take(coded.indices)
+    distinct = [sender_key(u, region) for u in coded.dictionary.to_pylist()]
+    keys = pa.array(distinct, pa.large_string()).take(coded.indices)
     keys = pc.if_else(pa.array(system), "", keys)
+    used = pc.unique(coded.indices.filter(pa.array(~system))).to_pylist()
+    senders = {distinct[i] for i in used} - {""}
     own = _owner_keys(owner, region)
     if own:
         mine = pc.is_in(keys, value_set=pa.array(sorted(own), pa.large_string()))
@@ -595,7 +625,7 @@ def _senders(names: pa.Array, system: np.ndarray, body: pa.Array, owner: Sequenc
         from_owner = pd.array(np.full(len(system), pd.NA), dtype="boolean")
     for i in np.flatnonzero(system).tolist():
         from_owner[i] = bool(OWNER_ACTION.match(body[i].as_py()))
-    return keys, from_owner
+    return keys, from_owner, senders
 
 
 def _stamps(header: pa.Array) -> pa.Array:
@@ -622,9 +652,9 @@ def _warnings(r: Records, dst: pd.Series, earliest: pd.Series, latest: pd.Series
     return pa.array(warn, pa.large_string())
 
 
-def _is_group(senders: pa.Array, system: np.ndarray, body: pa.Array) -> bool:
-    distinct = pc.unique(pc.filter(senders, pa.array(~system))).to_pylist()
-    if len(set(distinct) - {""}) > 2:
+def _is_group(senders: set[str], system: np.ndarray, body: pa.Array) -> bool:
+    """More than two people write, or the chat has group events (created, added, left)."""
+    if len(senders) > 2:
         return True
     return any(GROUP_EVENTS.search(body[i].as_py()) for i in np.flatnonzero(system).tolist())
 
@@ -638,21 +668,40 @@ def _frame(src: Source, r: Records, c: dict, chat: str, member: str | None) -> p
     locator = pc.binary_join_element_wise(
         pa.scalar(prefix, pa.large_string()), pc.cast(pa.array(r.lines), pa.large_string()),
         pa.scalar("", pa.large_string()))
-    group = _is_group(c["sender"], c["system"], c["body"])
-    basis = np.where(c["earliest"].isna(), 2, 1).astype(np.int8)   # index into the two below
+    group = c["group"]
+    basis = np.where(c["earliest"].isna(), schema.TIME_BASES.index("missing"),
+                     schema.TIME_BASES.index("local_declared"))
     cols = {
-        "locator": _s(locator), "record_sha256": _s(r.sha), "platform": PLATFORM,
-        "conversation": chat, "conversation_kind": "group" if group else "direct",
+        "locator": _s(locator), "record_sha256": _s(r.sha),
+        "platform": _category("platform", PLATFORM, r.n),
+        "conversation": _s(pa.repeat(pa.scalar(chat, pa.large_string()), r.n)),
+        "conversation_kind": _category("conversation_kind", "group" if group else "direct",
+                                       r.n),
         "sent_at": c["earliest"], "sent_at_latest": c["latest"], "sent_at_raw": _s(c["stamp"]),
-        "time_basis": pd.Categorical.from_codes(basis, ["", "local_declared", "missing"]),
+        "time_basis": pd.Categorical.from_codes(basis, dtype=schema.COLUMNS["time_basis"]),
         "sender": _s(c["sender"]), "sender_display": _s(c["display"]), "body": _s(c["body"]),
         "kind": c["kind"], "attachments": _s(c["attachments"]), "warnings": _s(c["warnings"]),
         "from_owner": c["from_owner"],
+        # a chat export names no recipients, subjects or replies
+        "recipients": _s(_empty(r.n)), "subject": _s(_empty(r.n)),
+        "in_reply_to": _s(_empty(r.n)),
     }
     df = pd.DataFrame(cols)
     if r.pre.strip():
         df = pd.concat([_preamble_row(r, chat, group, member), df], ignore_index=True)
     return src.frame(df)
+
+
+def _category(column: str, value: str, n: int) -> pd.Categorical:
+    dtype = schema.COLUMNS[column]
+    return pd.Categorical.from_codes(np.full(n, list(dtype.categories).index(value), np.int8),
+                                     dtype=dtype)
+
+
+def _empty(n: int) -> pa.Array:
+    """n empty strings; the zeroed offsets are not even touched until read."""
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, np.int64)),
+                                            pa.py_buffer(b""))
 
 
 def _s(values: pa.Array) -> pd.Series:

@@ -17,7 +17,7 @@ from ..analysis import Analysis, contact_rows, seen
 from ..analysis.summary import iso
 from ..case import Case
 from . import _mail
-from .tables import _PLAIN_NUMBER, DANGEROUS_START
+from .tables import _PLAIN_NUMBER, DANGEROUS_START, LEADING_IGNORED
 
 NONE_FOUND = "none found in the sources listed"
 NO_EMAIL = "no email sources"
@@ -148,8 +148,8 @@ def count_neutralised(frames: list[pd.DataFrame]) -> int:
                 continue
             values = col.dropna()
             values = values[values.map(lambda v: isinstance(v, str))].astype(str)
-            risky = values.str.startswith(DANGEROUS_START) & ~values.str.fullmatch(
-                _PLAIN_NUMBER.pattern)
+            risky = values.str.lstrip(LEADING_IGNORED).str.startswith(DANGEROUS_START) \
+                & ~values.str.fullmatch(_PLAIN_NUMBER.pattern)
             total += int(risky.sum())
     return total
 

@@ -1,9 +1,10 @@
 """Tables for people to open: CSV (and XLSX) made safe for spreadsheets; Parquet kept exact.
 
 A spreadsheet runs a cell that starts with ``= + - @``, a tab or a carriage return as a formula
-(CSV injection). In viewing exports such a cell gets a leading apostrophe, which spreadsheets show
-as text; plain numbers such as ``-5`` or ``+447700900123`` and a lone ``-`` are left alone. The
-Parquet file keeps every text exactly as exported.
+(CSV injection), also after leading spaces or NULs. In viewing exports such a cell gets a
+leading apostrophe, which spreadsheets show as text; plain numbers such as ``-5`` or
+``+447700900123`` and a lone ``-`` are left alone. The Parquet file keeps every text exactly as
+exported.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+#: Skipped before the first character is looked at: spreadsheets may trim leading spaces (and
+#: drop NULs) on import, which turns " =1+1" into a formula.
+LEADING_IGNORED = " \x00"
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?|-")
 
 
@@ -22,7 +26,8 @@ def neutralise(value: object) -> object:
     """The cell as a spreadsheet should show it: formula-like text prefixed with ``'``."""
     if not isinstance(value, str) or not value:
         return value
-    if value.startswith(DANGEROUS_START) and not _PLAIN_NUMBER.fullmatch(value):
+    if value.lstrip(LEADING_IGNORED).startswith(DANGEROUS_START) \
+            and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

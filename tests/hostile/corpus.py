@@ -1,0 +1,377 @@
+"""The hostile corpus, made in code: every attack and every kind of damage the issue lists.
+
+Nothing here is copied from elsewhere; each builder returns bytes (or writes a file under the
+folder it is given), so a test writes what it needs under ``tmp_path``. Builders that take a
+count (messages, members, parts) make files whose number of records is known, so a test can
+check count in = count out.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import itertools
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from xml.sax.saxutils import quoteattr
+
+# ----------------------------------------------------------------------------- payload strings
+
+#: Cells a spreadsheet would run as a formula (DESIGN 2: neutralised in CSV/XLSX).
+FORMULAS = {
+    "equals": "=1+1",
+    "hyperlink": '=HYPERLINK("http://evil.example/x","click me")',
+    "dde": "=cmd|' /C calc'!A0",
+    "plus": "+cmd|' /C calc'!A0",
+    "minus": "-2+3+cmd|' /C calc'!A0",
+    "at": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "tab": "\t=1+1",
+    "cr": "\r=1+1",
+    "nul": "\x00=1+1",
+    "space": " =1+1",
+}
+#: Values that look like the above but are plain data: left exactly as they are.
+NOT_FORMULAS = ("-5", "-", "+447700900456", "3.14")
+
+#: Markup that would run or fetch if a report or notebook rendered it as HTML.
+MARKUP = {
+    "script": "<script>document.title='PWNED'</script>",
+    "img": "<img src=x onerror=\"document.title='PWNED'\">",
+    "svg": "<svg onload=\"document.title='PWNED'\"></svg>",
+    "td": "</td></tr></table><script>document.title='PWNED'</script>",
+    "js_link": "<a href=\"javascript:document.title='PWNED'\">click</a>",
+    "data_link": "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
+}
+
+#: Attachment / file names that must stay text and never become a path.
+BAD_NAMES = {
+    "traversal": "../../x",
+    "absolute": "/etc/passwd",
+    "backslash": "..\\..\\x",
+    "drive": "C:\\x",
+    "nul": "evil\x00.txt",
+    "rlo": "invoice\u202etxt.exe",
+    "long": "a" * 300 + ".txt",
+}
+
+#: Text that must survive exactly (Parquet round trip): NUL, bidi, joiners, combining marks,
+#: astral characters, CR/LF mixes and surrounding spaces (nothing stripped or normalised).
+EXACT = [
+    "nul\x00inside",
+    "\u202eevil\u202c RLO and PDF",
+    "\U0001F468\u200d\U0001F469\u200d\U0001F467 ZWJ family",
+    "e\u0301 combining (not NFC)",
+    "\u00e9 precomposed",
+    "  leading and trailing  ",
+    "line1\r\nline2\rline3\n",
+    "\ufeffBOM inside",
+    "\u2028line separator\u2029",
+]
+
+# ----------------------------------------------------------------------------- incident log
+
+
+def incident_log(rows: Iterable[Sequence[str]]) -> bytes:
+    """An incident log CSV (header + rows of 8 cells), quoted so any text fits."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    out.writerow(["when", "timezone", "platform", "from", "to", "kind", "description",
+                  "evidence"])
+    for row in rows:
+        out.writerow(row)
+    return buf.getvalue().encode("utf-8")
+
+
+# ----------------------------------------------------------------------------- mail
+
+_IDS = itertools.count(1)
+
+
+@dataclass
+class Mail:
+    """One message; ``head`` replaces the generated header block when given."""
+
+    sender: str = "Rob Offender <rob@example.net>"
+    to: str = "dana@example.org"
+    subject: str = "hello"
+    body: str = "Body text."
+    date: str = "Mon, 11 Mar 2024 10:00:00 +0000"
+    extra: list[str] = field(default_factory=list)
+    attachments: list[tuple[str, bytes]] = field(default_factory=list)   # (raw disposition, data)
+    raw: bytes | None = None              # the whole message (headers and body) as given
+
+    def render(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        head = [f"From: {self.sender}", f"To: {self.to}", f"Subject: {self.subject}",
+                f"Date: {self.date}", f"Message-ID: <{next(_IDS)}@example.net>", *self.extra,
+                "MIME-Version: 1.0"]
+        if not self.attachments:
+            head.append('Content-Type: text/plain; charset="utf-8"')
+            head.append("Content-Transfer-Encoding: base64")
+            return _crlf(head) + b"\n" + _b64(self.body.encode("utf-8"))
+        head.append('Content-Type: multipart/mixed; boundary="BOUNDARY"')
+        parts = [b"--BOUNDARY\nContent-Type: text/plain; charset=utf-8\n"
+                 b"Content-Transfer-Encoding: base64\n\n" + _b64(self.body.encode("utf-8"))]
+        for disposition, data in self.attachments:
+            parts.append(b"--BOUNDARY\nContent-Type: application/octet-stream\n"
+                         b"Content-Transfer-Encoding: base64\nContent-Disposition: "
+                         + disposition.encode("utf-8") + b"\n\n" + _b64(data))
+        return _crlf(head) + b"\n" + b"".join(parts) + b"--BOUNDARY--\n"
+
+
+def _crlf(lines: Sequence[str]) -> bytes:
+    return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.encodebytes(data)
+
+
+def mbox(mails: Iterable[Mail]) -> bytes:
+    """An mbox of the messages, each after an asctime envelope line, body 'From ' escaped."""
+    out = []
+    for i, mail in enumerate(mails):
+        stamp = (dt.datetime(2024, 3, 11, 10) + dt.timedelta(minutes=i)).strftime(
+            "%a %b %d %H:%M:%S %Y")
+        lines = mail.render().split(b"\n")
+        body = b"\n".join(b">" + ln if ln.startswith(b"From ") else ln for ln in lines)
+        out.append(b"From sender@example.net " + stamp.encode() + b"\n" + body.rstrip(b"\n")
+                   + b"\n\n")
+    return b"".join(out)
+
+
+def attachment_disposition(name: str) -> str:
+    """A Content-Disposition carrying ``name`` as RFC 2231 percent-encoded UTF-8."""
+    from urllib.parse import quote
+
+    return "attachment; filename*=utf-8''" + quote(name.encode("utf-8"), safe="")
+
+
+def nested_mime(depth: int) -> bytes:
+    """A message whose multipart nests ``depth`` deep, a text leaf at the bottom."""
+    head = b"From: rob@example.net\nTo: dana@example.org\nSubject: deep\n" \
+           b"Date: Mon, 11 Mar 2024 10:00:00 +0000\nMIME-Version: 1.0\n"
+    opening, closing = [], []
+    for level in range(depth):
+        b = b"b%d" % level
+        opening.append(b'Content-Type: multipart/mixed; boundary="' + b + b'"\n\n--' + b + b"\n")
+        closing.append(b"\n--" + b + b"--\n")
+    leaf = b"Content-Type: text/plain\n\nthe bottom\n"
+    return head + b"".join(opening) + leaf + b"".join(reversed(closing))
+
+
+def many_parts(count: int) -> bytes:
+    """A message with ``count`` tiny text parts in one multipart."""
+    head = (b"From: rob@example.net\nTo: dana@example.org\nSubject: parts\n"
+            b"Date: Mon, 11 Mar 2024 10:00:00 +0000\nMIME-Version: 1.0\n"
+            b'Content-Type: multipart/mixed; boundary="p"\n\n')
+    part = b"--p\nContent-Type: text/plain\n\nx\n"
+    return head + part * count + b"--p--\n"
+
+
+def huge_header(size: int) -> bytes:
+    """A message with one header field ``size`` bytes long (folded every 998 bytes)."""
+    line = b"a" * 990
+    folded = b"\n ".join([line] * (size // len(line)))
+    return (b"From: rob@example.net\nTo: dana@example.org\nSubject: big\n"
+            b"Date: Mon, 11 Mar 2024 10:00:00 +0000\nX-Junk: " + folded + b"\n\nbody after\n")
+
+
+#: Damaged MIME: (name, raw message). Each must still give one row.
+def broken_mime() -> dict[str, bytes]:
+    top = (b"From: rob@example.net\nTo: dana@example.org\nSubject: broken\n"
+           b"Date: Mon, 11 Mar 2024 10:00:00 +0000\nMIME-Version: 1.0\n")
+    return {
+        "boundary_never_appears": top + b'Content-Type: multipart/mixed; boundary="nope"\n\n'
+                                        b"just text, no parts\n",
+        "no_closing_boundary": top + b'Content-Type: multipart/mixed; boundary="b"\n\n--b\n'
+                                     b"Content-Type: text/plain\n\nunterminated\n",
+        "empty_boundary": top + b'Content-Type: multipart/mixed; boundary=""\n\n--\n\nx\n',
+        "boundary_in_base64": top + b'Content-Type: multipart/mixed; boundary="QUJD"\n\n--QUJD\n'
+                                    b"Content-Transfer-Encoding: base64\n\nQUJD--QUJD\n--QUJD--\n",
+        "bad_base64": top + b"Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+                            b"!!!not*base64***\n=Zm9v\nZm9\n",
+        "bad_qp": top + b"Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable"
+                        b"\n\n=ZZ=\n=4\n",
+        "lying_charset": top + b"Content-Type: text/plain; charset=utf-8\n\ncaf\xe9 \xff\xfe\n",
+        "unknown_charset": top + b"Content-Type: text/plain; charset=x-no-such-charset\n\n"
+                                 b"caf\xc3\xa9\n",
+        "utf7_markup": top + b"Content-Type: text/plain; charset=utf-7\n\n"
+                             b"+ADw-script+AD4-alert(1)+ADw-/script+AD4-\n",
+        "mixed_charsets": top.replace(b"Subject: broken", b"Subject: =?koi8-r?B?8NLJ18XU?= "
+                                      b"=?iso-8859-1?Q?caf=E9?= =?bogus?Q?x?= =?utf-8?B?####?=")
+        + b'Content-Type: multipart/alternative; boundary="a"\n\n--a\n'
+          b"Content-Type: text/plain; charset=iso-8859-1\n\ncaf\xe9\n--a\n"
+          b"Content-Type: text/plain; charset=shift_jis\n\n\x82\xa0\x82\n--a--\n",
+        "header_without_colon": b"From rob\nthis is not a header\n\nbody\n",
+        "only_headers": top,
+        "nul_in_headers": top.replace(b"Subject: broken", b"Subject: a\x00b") + b"\nbody\n",
+    }
+
+
+def html_mail(remote: str) -> bytes:
+    """An HTML-only mail with a tracking pixel, a remote stylesheet and an @import."""
+    html = (f'<html><head><link rel="stylesheet" href="{remote}/style.css">'
+            f"<style>@import url('{remote}/import.css');</style></head><body>"
+            f'<p>Hello <img src="{remote}/pixel.gif" width=1 height=1>'
+            f'<img src="cid:logo"></p><iframe src="{remote}/frame"></iframe>'
+            f"<script src=\"{remote}/x.js\"></script></body></html>")
+    return (b"From: rob@example.net\nTo: dana@example.org\nSubject: pixel\n"
+            b"Date: Mon, 11 Mar 2024 10:00:00 +0000\nMIME-Version: 1.0\n"
+            b"Content-Type: text/html; charset=utf-8\n\n" + html.encode("utf-8") + b"\n")
+
+
+# ----------------------------------------------------------------------------- WhatsApp
+
+
+def whatsapp(lines: Iterable[tuple[str, str, str]]) -> bytes:
+    """An Android 'Export chat' file: (``dd/mm/yyyy, hh:mm``, name, body) per message."""
+    out = ["01/02/2024, 19:00 - Messages and calls are end-to-end encrypted. No one outside of "
+           "this chat, not even WhatsApp, can read or listen to them. Tap to learn more.\n"]
+    out += [f"{when} - {name}: {body}\n" for when, name, body in lines]
+    return "".join(out).encode("utf-8")
+
+
+def whatsapp_minutes(count: int, name: str = "Rob", body: str = "msg {i}") -> bytes:
+    """``count`` messages a minute apart on 13/02/2024 (a day over 12 decides the order)."""
+    start = dt.datetime(2024, 2, 13, 8, 0)
+    return whatsapp(((start + dt.timedelta(minutes=i)).strftime("%d/%m/%Y, %H:%M"), name,
+                     body.format(i=i)) for i in range(count))
+
+
+# ----------------------------------------------------------------------------- SMS backup
+
+
+def sms_xml(messages: Iterable[dict[str, str]]) -> bytes:
+    """SMS Backup & Restore XML; each dict's items become attributes (quoted, escaped)."""
+    rows = list(messages)
+    body = "".join("  <sms " + " ".join(f"{k}={_xml_attr(v)}" for k, v in m.items()) + " />\n"
+                   for m in rows)
+    return (f"<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n"
+            f'<smses count="{len(rows)}" backup_set="x" backup_date="1711929600000" '
+            f'type="full">\n{body}</smses>\n').encode()
+
+
+def _xml_attr(value: str) -> str:
+    """An attribute value as the app writes it: control characters as character references."""
+    quoted = quoteattr(value, {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    return "".join(f"&#{ord(c)};" if ord(c) < 32 and c not in "\n\r\t" else c for c in quoted)
+
+
+def sms(body: str, *, address: str = "+447700900456", when_ms: int = 1710150000000,
+        box: str = "1", name: str = "Rob") -> dict[str, str]:
+    return {"protocol": "0", "address": address, "date": str(when_ms), "type": box,
+            "subject": "null", "body": body, "read": "1", "contact_name": name}
+
+
+# ----------------------------------------------------------------------------- zips
+
+
+def zip_bytes(members: Iterable[tuple[str, bytes]], *, compression: int = zipfile.ZIP_STORED,
+              ) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as zf:
+        for name, data in members:
+            zf.writestr(zipfile.ZipInfo(name, (2024, 3, 11, 10, 0, 0)), data)
+    return buf.getvalue()
+
+
+def symlink_zip(members: Iterable[tuple[str, str]], extra: Iterable[tuple[str, bytes]] = (),
+                ) -> bytes:
+    """Members stored as Unix symlinks (mode 0o120777) pointing at ``target``."""
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, target in members:
+            info = zipfile.ZipInfo(name, (2024, 3, 11, 10, 0, 0))
+            info.create_system = 3
+            info.external_attr = 0o120777 << 16
+            zf.writestr(info, target)
+        for name, data in extra:
+            zf.writestr(zipfile.ZipInfo(name, (2024, 3, 11, 10, 0, 0)), data)
+    return buf.getvalue()
+
+
+def bomb_member(size: int) -> bytes:
+    """Deflated zeros: a ratio of about 1000:1."""
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    chunk = b"\x00" * (1 << 20)
+    out = [comp.compress(chunk) for _ in range(size >> 20)]
+    return b"".join(out) + comp.flush()
+
+
+def bomb_zip(name: str, size: int = 64 << 20) -> bytes:
+    """One member that inflates to ``size`` bytes of zeros (a high-ratio zip bomb)."""
+    return _raw_zip([(name, bomb_member(size), size, zlib.crc32(b"\x00" * size), 8, 0)])
+
+
+def lying_zip(name: str, real: bytes, claimed: int) -> bytes:
+    """A member whose headers claim ``claimed`` bytes while the data inflates to more."""
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data = comp.compress(real) + comp.flush()
+    return _raw_zip([(name, data, claimed, zlib.crc32(real[:claimed]), 8, 0)])
+
+
+def encrypted_zip(name: str, data: bytes = b"secret") -> bytes:
+    """A member flagged as encrypted (general purpose bit 0); the bytes are not a cipher."""
+    return _raw_zip([(name, b"\x00" * 12 + data, len(data), zlib.crc32(data), 0, 1)])
+
+
+def many_members_zip(count: int, name: str = "m{i}.txt", data: bytes = b"x") -> bytes:
+    """``count`` tiny stored members, written directly (zipfile would take seconds)."""
+    return _raw_zip([(name.format(i=i), data, len(data), zlib.crc32(data), 0, 0)
+                     for i in range(count)])
+
+
+def nested_bomb_zip(outer_name: str, inner_name: str, levels: int = 3) -> bytes:
+    """A zip of zips of ... a bomb (42.zip style): each level holds the next twice."""
+    data = bomb_zip(inner_name, 16 << 20)
+    for level in range(levels):
+        data = zip_bytes([(f"layer{level}a.zip", data), (f"layer{level}b.zip", data)],
+                         compression=zipfile.ZIP_DEFLATED)
+    return zip_bytes([(outer_name, data)], compression=zipfile.ZIP_DEFLATED)
+
+
+def _raw_zip(entries: Iterable[tuple[str, bytes, int, int, int, int]]) -> bytes:
+    """(name, stored bytes, uncompressed size, crc, method, flags) -> a zip file's bytes."""
+    local, central, offset = [], [], 0
+    count = 0
+    for name, data, size, crc, method, flags in entries:
+        raw_name = name.encode("utf-8")
+        flags |= 0x800                                   # names are UTF-8
+        head = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, flags, method, 0, 0x5821,
+                           crc, len(data), size, len(raw_name), 0) + raw_name
+        local.append(head + data)
+        central.append(struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, flags, method,
+                                   0, 0x5821, crc, len(data), size, len(raw_name), 0, 0, 0, 0,
+                                   0, offset) + raw_name)
+        offset += len(head) + len(data)
+        count += 1
+    cd = b"".join(central)
+    if count < 0xFFFF:
+        end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(cd), offset, 0)
+    else:
+        end = (struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count,
+                           len(cd), offset)
+               + struct.pack("<4sIQI", b"PK\x06\x07", 0, offset + len(cd), 1)
+               + struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF,
+                             0xFFFFFFFF, 0))
+    return b"".join(local) + cd + end
+
+
+# ----------------------------------------------------------------------------- JSON
+
+
+def deep_json(depth: int, leaf: str = "1") -> bytes:
+    """``depth`` nested arrays alternating with objects: what a recursive parser cannot take."""
+    return (b'{"messages": ' + b'[{"a": ' * depth + leaf.encode() + b"}]" * depth + b"}")
