@@ -43,13 +43,14 @@ MBOX_MESSAGES = 100_000
 START = dt.datetime(2019, 1, 3, 8, 0)          # local wall-clock time (Europe/London)
 NOTICE = "Do not contact me in any way in the future."
 
-WORDS = (
+_TEXT = (
     "the a to and of in is it you that for on was with be have are this not but at they "
     "what so if my me all your just there can out about when up one we will no do like get "
     "know been time really think going now see then more would want tomorrow tonight call "
     "message phone work home later sorry please why again today yesterday weekend meeting "
     "car train late okay yes fine thanks café naïve ünïcödé 😀 👍 ❤️ 🙄 síntesis Grüße"
-).split()
+)
+WORDS = tuple(_TEXT.split())
 SENDERS = ("Dana Example", "Rob", "Sam", "Alex Moreno", "+44 7700 900456")
 SENDER_WEIGHTS = (30, 35, 15, 15, 5)
 
@@ -377,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
               "telegram": max(1, round(TELEGRAM_MESSAGES * args.scale)),
               "mbox": max(1, round(MBOX_MESSAGES * args.scale))}
     writers = {"whatsapp": write_whatsapp, "telegram": write_telegram, "mbox": write_mbox}
+    # A case intake from earlier inputs would now (rightly) refuse the new files as changed.
+    for stale in ("manifest.json", "custody.jsonl"):
+        (args.out / stale).unlink(missing_ok=True)
     expected_path = args.out / "expected.json"
     expected = json.loads(expected_path.read_text()) if expected_path.exists() else {}
     for name in args.only or writers:

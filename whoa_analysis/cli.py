@@ -72,9 +72,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     prepared = pipeline.prepare(case, workers=args.workers, progress=_progress("reading", "source"))
     written = pipeline.write_pack(prepared, Path(args.out), say=print,
                                   progress=_progress("writing", "step"))
-    evidence.append_custody(case, "report", {
-        "out": str(Path(args.out).resolve()),
-        "files": {p.name: evidence.sha256_file(p) for p in written if p.is_file()}})
     for problem in prepared.analysis.notice.problems:
         print(f"note: {problem}")
     print(f"wrote {len(written)} file(s) to {args.out}")

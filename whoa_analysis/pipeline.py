@@ -78,7 +78,8 @@ def accounts(case: Case) -> tuple[pd.DataFrame, pd.DataFrame]:
 def write_pack(prepared: Prepared, out: Path, say: Say = print, *,
                generated_at: str | None = None,
                progress: Callable[[Iterable], Iterable] = lambda it: it) -> list[Path]:
-    """Write every file of the evidence pack into ``out``; returns what was written.
+    """Write every file of the evidence pack into ``out`` and log it in the custody log;
+    returns what was written.
 
     ``generated_at`` (ISO 8601 UTC) is the report's only varying stamp: pass one to get the same
     bytes from the same inputs. ``progress`` wraps the steps (a bar on a terminal).
@@ -107,7 +108,15 @@ def write_pack(prepared: Prepared, out: Path, say: Say = print, *,
             drafts = complaints.write_all(inputs, _content.report_id(result.summary),
                                           out / "complaints")
             written += _drop_stale_drafts(out / "complaints", drafts)
+    _log_pack(case, out, written)
     return written
+
+
+def _log_pack(case: Case, out: Path, written: list[Path]) -> None:
+    """The custody log records every pack made, with the hash of each file in it."""
+    files = {p.relative_to(out).as_posix(): evidence.sha256_file(p)
+             for p in sorted(written) if p.is_file()}
+    evidence.append_custody(case, "report", {"out": str(out.resolve()), "files": files})
 
 
 def _write_tables(prepared: Prepared, out: Path, after: pd.DataFrame) -> list[Path]:

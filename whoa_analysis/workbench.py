@@ -304,16 +304,13 @@ def victim_after_text(analysis: Analysis) -> str:
 
 def make_pack(prepared: pipeline.Prepared, out: Path,
               generated_at: str | None = None) -> pd.DataFrame:
-    """Verify the evidence, write the pack into ``out``, log it in the custody log, and list the
-    files written with their sizes and hashes. Refuses (EvidenceError) if a source changed."""
+    """Verify the evidence, write the pack into ``out`` (logged in the custody log), and list
+    the files written with their sizes and hashes. Refuses (EvidenceError) if a source changed."""
     case = prepared.case
     pipeline.ensure_evidence(case, say=lambda _line: None)
     written = pipeline.write_pack(prepared, Path(out), say=lambda _line: None,
                                   generated_at=generated_at)
-    files = pack_files(Path(out), written)
-    evidence.append_custody(case, "report", {
-        "out": str(Path(out).resolve()), "files": dict(zip(files["file"], files["sha256"]))})
-    return files
+    return pack_files(Path(out), written)
 
 
 def read_text(path: Path) -> str:

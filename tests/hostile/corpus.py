@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import itertools
 import struct
 import zipfile
@@ -375,3 +376,50 @@ def _raw_zip(entries: Iterable[tuple[str, bytes, int, int, int, int]]) -> bytes:
 def deep_json(depth: int, leaf: str = "1") -> bytes:
     """``depth`` nested arrays alternating with objects: what a recursive parser cannot take."""
     return (b'{"messages": ' + b'[{"a": ' * depth + leaf.encode() + b"}]" * depth + b"}")
+
+
+# ----------------------------------------------------------------------------- the sweep
+
+HOSTILE_REMOTE = "http://tracker.example"
+
+
+@functools.cache
+def hostile_files() -> dict[str, bytes]:
+    """name -> bytes: one of each kind of hostile or broken file, small enough to sweep."""
+    files = {f"mime-{k}.eml": v for k, v in broken_mime().items()}
+    files.update({
+        "deep-mime.eml": nested_mime(100),
+        "parts.eml": many_parts(3000),
+        "pixel.eml": html_mail(HOSTILE_REMOTE),
+        "forms.mbox": mbox(Mail(sender=s, subject=f, body=m) for s, f, m in zip(
+            ["dana@example.org@evil.example", '"<dana@example.org>" <x@evil.example>',
+             "=?utf-8?b?ZGFuYUBleGFtcGxlLm9yZw==?="], FORMULAS.values(), MARKUP.values())),
+        "names.mbox": mbox([Mail(attachments=[(attachment_disposition(n), b"x")
+                                                  for n in BAD_NAMES.values()])]),
+        "WhatsApp Chat with Rob.txt": whatsapp(
+            [("13/02/2024, 18:05", "Rob", "a\n12/02/2024, 18:06 - Dana Example: forged"),
+             ("31/03/2024, 01:30", "=cmd|' /C calc'!A0", "gap \x00 nul"),
+             ("27/10/2024, 01:30", "\u202eboR", MARKUP["script"])]),
+        "ambiguous.txt": whatsapp([("01/02/2024, 18:05", "Rob", "a")]),
+        "latin1.txt": whatsapp_minutes(3) + "13/02/2024, 09:00 - Rob: caf\xe9\n".encode(
+            "latin-1"),
+        "sms-1.xml": sms_xml([sms(t) for t in [*FORMULAS.values(), *EXACT]]),
+        "sms-xxe.xml": b'<?xml version="1.0"?><!DOCTYPE smses [<!ENTITY x SYSTEM '
+                       b'"file:///etc/passwd">]><smses count="1"><sms address="1" date="1" '
+                       b'type="1" body="&x;" /></smses>',
+        "log.csv": incident_log([("2024-03-12T10:00:00Z", "", "phone", "phone:1",
+                                    "person:dana", "call", t, t)
+                                   for t in [*FORMULAS.values(), *MARKUP.values()]]),
+        "deep.json": deep_json(10_000),
+        "page.html": f'<html><head><link rel=stylesheet href="{HOSTILE_REMOTE}/a.css"><style>@import '
+                     f'"{HOSTILE_REMOTE}/b.css";</style><base href="{HOSTILE_REMOTE}/"></head><body><img src='
+                     f'"{HOSTILE_REMOTE}/p.gif"><iframe src="{HOSTILE_REMOTE}/f"></iframe><script src="{HOSTILE_REMOTE}'
+                     f'/s.js"></script><div class="message">hi</div></body></html>'.encode(),
+        "traversal.zip": zip_bytes([("../../_chat.txt", whatsapp_minutes(1)),
+                                      ("/etc/x.eml", Mail().render())]),
+        "symlink.zip": symlink_zip([("_chat.txt", "/etc/passwd"), ("a.mbox", "/etc/passwd")]),
+        "lying.zip": lying_zip("x.eml", Mail().render() * 100, 40),
+        "nul.bin": b"\x00" * 4096,
+        "empty.txt": b"",
+    })
+    return files

@@ -199,7 +199,7 @@ def test_mutated_samples_at_length(tmp_path, fmt, cuts):
 @LONG
 @given(cuts=MUTATION)
 def test_mutated_hostile_files_at_length(tmp_path, name, cuts):
-    from .test_guarantees import hostile_files
+    from .corpus import hostile_files
 
     target = tmp_path / name
     target.write_bytes(_mutate(hostile_files()[name], cuts))

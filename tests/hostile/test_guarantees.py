@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import socket
 import urllib.request
@@ -25,56 +24,14 @@ from whoa_analysis.errors import WhoaError
 from whoa_analysis.reports import tables
 
 from . import corpus as C
+from .corpus import hostile_files
 from .harness import TZ
 
-REMOTE = "http://tracker.example"
 TELEGRAM_REASON = ("readers/_telegram.py lets RecursionError out on 10,000-deep JSON: "
                    "reported to the benchmark engineer (see test_chats.py)")
 #: (reader, file) pairs with a known, reported bug: left out of the loops that are not
 #: parametrised by reader (the sweep below marks them xfail instead).
 KNOWN = {("telegram_json", "deep.json")}
-
-
-@functools.cache
-def hostile_files() -> dict[str, bytes]:
-    """name -> bytes: one of each kind of hostile or broken file, small enough to sweep."""
-    files = {f"mime-{k}.eml": v for k, v in C.broken_mime().items()}
-    files.update({
-        "deep-mime.eml": C.nested_mime(100),
-        "parts.eml": C.many_parts(3000),
-        "pixel.eml": C.html_mail(REMOTE),
-        "forms.mbox": C.mbox(C.Mail(sender=s, subject=f, body=m) for s, f, m in zip(
-            ["dana@example.org@evil.example", '"<dana@example.org>" <x@evil.example>',
-             "=?utf-8?b?ZGFuYUBleGFtcGxlLm9yZw==?="], C.FORMULAS.values(), C.MARKUP.values())),
-        "names.mbox": C.mbox([C.Mail(attachments=[(C.attachment_disposition(n), b"x")
-                                                  for n in C.BAD_NAMES.values()])]),
-        "WhatsApp Chat with Rob.txt": C.whatsapp(
-            [("13/02/2024, 18:05", "Rob", "a\n12/02/2024, 18:06 - Dana Example: forged"),
-             ("31/03/2024, 01:30", "=cmd|' /C calc'!A0", "gap \x00 nul"),
-             ("27/10/2024, 01:30", "\u202eboR", C.MARKUP["script"])]),
-        "ambiguous.txt": C.whatsapp([("01/02/2024, 18:05", "Rob", "a")]),
-        "latin1.txt": C.whatsapp_minutes(3) + "13/02/2024, 09:00 - Rob: caf\xe9\n".encode(
-            "latin-1"),
-        "sms-1.xml": C.sms_xml([C.sms(t) for t in [*C.FORMULAS.values(), *C.EXACT]]),
-        "sms-xxe.xml": b'<?xml version="1.0"?><!DOCTYPE smses [<!ENTITY x SYSTEM '
-                       b'"file:///etc/passwd">]><smses count="1"><sms address="1" date="1" '
-                       b'type="1" body="&x;" /></smses>',
-        "log.csv": C.incident_log([("2024-03-12T10:00:00Z", "", "phone", "phone:1",
-                                    "person:dana", "call", t, t)
-                                   for t in [*C.FORMULAS.values(), *C.MARKUP.values()]]),
-        "deep.json": C.deep_json(10_000),
-        "page.html": f'<html><head><link rel=stylesheet href="{REMOTE}/a.css"><style>@import '
-                     f'"{REMOTE}/b.css";</style><base href="{REMOTE}/"></head><body><img src='
-                     f'"{REMOTE}/p.gif"><iframe src="{REMOTE}/f"></iframe><script src="{REMOTE}'
-                     f'/s.js"></script><div class="message">hi</div></body></html>'.encode(),
-        "traversal.zip": C.zip_bytes([("../../_chat.txt", C.whatsapp_minutes(1)),
-                                      ("/etc/x.eml", C.Mail().render())]),
-        "symlink.zip": C.symlink_zip([("_chat.txt", "/etc/passwd"), ("a.mbox", "/etc/passwd")]),
-        "lying.zip": C.lying_zip("x.eml", C.Mail().render() * 100, 40),
-        "nul.bin": b"\x00" * 4096,
-        "empty.txt": b"",
-    })
-    return files
 
 
 def _write_all(folder: Path) -> list[Path]:
