@@ -60,12 +60,6 @@ def test_nul_bytes_are_kept_exactly(tmp_path):
     assert _read(path, "whatsapp")["body"].iloc[1] == "nul \x00 inside \x00"
 
 
-INVALID_UTF8_REASON = ("readers/whatsapp.py falls back to cp1252 for a file that is not UTF-8 "
-                       "without a warning or an assumption (rule: decode_text warns): reported "
-                       "to the WhatsApp reader's author")
-
-
-@pytest.mark.xfail(strict=True, reason=INVALID_UTF8_REASON)
 def test_invalid_utf8_is_read_and_said(tmp_path):
     path = tmp_path / "WhatsApp Chat with Rob.txt"
     path.write_bytes(C.whatsapp([("13/02/2024, 18:05", "Rob", "ok")])

@@ -272,7 +272,9 @@ def test_complaint_files_have_fixed_names_and_plain_text(built):
     for path in drafts:
         text = path.read_text(encoding="utf-8")
         assert "\x00" not in text and "\u202e" not in text and "\r" not in text
-        assert "<script>" not in text or "&lt;" not in text       # plain text, not HTML
+        assert "&lt;" not in text and "&#" not in text             # plain text, not HTML
+    police = (built["pack"] / "complaints" / "police.txt").read_text(encoding="utf-8")
+    assert "[U+202E]" in police                        # the RLO shown, not obeyed
 
 
 def test_nothing_in_the_pack_is_named_from_content(built):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,20 @@ def run_pack(case_file: Path, out: Path, stamp: str = STAMP) -> list[Path]:
     pipeline.ensure_evidence(case, say=lambda _: None)
     prepared = pipeline.prepare(case)
     return pipeline.write_pack(prepared, out, say=lambda _: None, generated_at=stamp)
+
+
+def twins(case_file: Path, folder: Path, n: int) -> list[Path]:
+    """``n`` copies of a taken-in case with the same manifest and custody log: making a pack
+    adds to the custody log (which the next report shows), so byte-for-byte comparisons start
+    each pack from the same records."""
+    case = case_mod.load(case_file)
+    pipeline.ensure_evidence(case, say=lambda _: None)
+    copies = []
+    for i in range(n):
+        target = folder / f"twin{i}"
+        shutil.copytree(case_file.parent, target, ignore=shutil.ignore_patterns("pack*"))
+        copies.append(target / case_file.name)
+    return copies
 
 
 @pytest.fixture(scope="module")

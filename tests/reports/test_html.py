@@ -11,7 +11,7 @@ import pytest
 
 from whoa_analysis.reports import _content, html
 
-from .conftest import ROWS, make_case, run_pack
+from .conftest import ROWS, make_case, run_pack, twins
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -104,9 +104,10 @@ def test_charts_are_inline_pngs(page):
 
 
 def test_same_inputs_same_bytes_and_only_the_stamp_differs(case_file, tmp_path):
-    run_pack(case_file, tmp_path / "a")
-    run_pack(case_file, tmp_path / "b")
-    run_pack(case_file, tmp_path / "c", stamp="2030-01-01T00:00:00Z")
+    first, second, third = twins(case_file, tmp_path, 3)
+    run_pack(first, tmp_path / "a")
+    run_pack(second, tmp_path / "b")
+    run_pack(third, tmp_path / "c", stamp="2030-01-01T00:00:00Z")
     a, b, c = ((tmp_path / x / "report.html").read_text(encoding="utf-8") for x in "abc")
     assert a == b
     assert a.replace("2024-04-01T12:00:00Z", "STAMP") == c.replace("2030-01-01T00:00:00Z",

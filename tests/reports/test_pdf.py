@@ -10,7 +10,7 @@ import pytest
 
 from whoa_analysis.reports import _content
 
-from .conftest import ROWS, make_case, run_pack
+from .conftest import ROWS, make_case, run_pack, twins
 
 pypdf = pytest.importorskip("pypdf", reason="pypdf (extra 'test') reads the PDF's text")
 
@@ -45,8 +45,9 @@ def test_characters_the_font_lacks_show_a_placeholder(text):
 
 
 def test_the_creation_date_is_the_injected_stamp_and_bytes_repeat(case_file, tmp_path):
-    run_pack(case_file, tmp_path / "a")
-    run_pack(case_file, tmp_path / "b")
+    first, second = twins(case_file, tmp_path, 2)
+    run_pack(first, tmp_path / "a")
+    run_pack(second, tmp_path / "b")
     a, b = ((tmp_path / x / "report.pdf").read_bytes() for x in "ab")
     assert a == b
     assert b"D:20240401120000" in a

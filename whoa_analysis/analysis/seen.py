@@ -7,6 +7,7 @@ account to the case file to accept one, and until then the account stays unattri
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..accounts import key_for
@@ -38,24 +39,53 @@ def appearances(messages: pd.DataFrame) -> pd.DataFrame:
                          "shown_as": _text(rows, "sender_display"),
                          "person": _text(rows, "sender_person"),
                          "role": _text(rows, "sender_role"), **common})
-    got = pd.DataFrame({"account": _split(rows, "recipients"), "as": "recipient",
-                        "shown_as": "", "person": _split(rows, "recipient_account_persons"),
-                        "role": _split(rows, "recipient_account_roles"), **common})
-    got = got.explode(["account", "person", "role"]) if len(got) else got
+    got = _recipient_rows(rows, common)
     both = pd.concat([sent, got], ignore_index=True)
     for col in ("account", "person", "role"):
         both[col] = both[col].fillna("").astype(str).str.strip()
     return both[both["account"] != ""]
 
 
-def _split(rows: pd.DataFrame, column: str) -> pd.Series:
-    """``;``-joined values as lists, as long as the ``recipients`` list of the same row."""
-    sizes = _text(rows, "recipients").map(lambda r: len([k for k in r.split(";") if k.strip()]))
-    values = _text(rows, column).map(lambda v: v.split(";") if v else [])
-    if column == "recipients":
-        values = values.map(lambda ks: [k for k in ks if k.strip()])
-    return pd.Series([(v + [""] * n)[:n] or [""] for v, n in zip(values, sizes)],
-                     index=rows.index, dtype=object)
+_RECIPIENT_COLUMNS = ("recipients", "recipient_account_persons", "recipient_account_roles")
+
+
+def _recipient_rows(rows: pd.DataFrame, common: dict[str, pd.Series]) -> pd.DataFrame:
+    """One row per listed recipient of each message (a message with none gives one empty row).
+
+    A million messages share a handful of distinct recipient lists: each distinct list is split
+    once, and the rows are laid out with numpy instead of a Python loop per message.
+    """
+    if not len(rows):
+        none = pd.Series([], index=rows.index, dtype=object)
+        return pd.DataFrame({"account": none, "as": "recipient", "shown_as": "", "person": none,
+                             "role": none, **common})
+    keys = pd.DataFrame({c: _text(rows, c).to_numpy() for c in _RECIPIENT_COLUMNS})
+    codes = keys.groupby(list(_RECIPIENT_COLUMNS), sort=False).ngroup().to_numpy()
+    uniques = keys.drop_duplicates().itertuples(index=False, name=None)
+    entries = [_entries(*u) for u in uniques]
+    sizes = np.array([len(e) for e in entries], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    flat = np.array([x for e in entries for x in e] or [("", "", "")], dtype=object)
+    counts = sizes[codes]
+    row = np.repeat(np.arange(len(rows)), counts)
+    within = np.arange(len(row)) - np.repeat(np.cumsum(counts) - counts, counts)
+    pick = starts[codes][row] + within
+    return pd.DataFrame({
+        "account": flat[pick, 0], "as": "recipient", "shown_as": "",
+        "person": flat[pick, 1], "role": flat[pick, 2],
+        **{k: v.iloc[row].reset_index(drop=True) for k, v in common.items()},
+    })
+
+
+def _entries(recipients: str, persons: str, roles: str) -> list[tuple[str, str, str]]:
+    """(account, person, role) per recipient, persons and roles padded or cut to the list."""
+    accounts = [k for k in recipients.split(";") if k.strip()]
+    n = len(accounts)
+    if not n:
+        return [("", "", "")]
+    people = (persons.split(";") if persons else []) + [""] * n
+    parts = (roles.split(";") if roles else []) + [""] * n
+    return list(zip(accounts, people[:n], parts[:n]))
 
 
 def accounts_table(messages: pd.DataFrame) -> pd.DataFrame:
@@ -65,22 +95,33 @@ def accounts_table(messages: pd.DataFrame) -> pd.DataFrame:
     if seen.empty:
         return pd.DataFrame(columns=ACCOUNT_COLUMNS)
     grouped = seen.groupby("account", sort=True)
-    sender = seen[seen["as"] == "sender"].groupby("account")
+    is_sender = seen["as"] == "sender"
+    sender = seen[is_sender].groupby("account")
+    # The text columns are joined per account from their distinct values only (a million
+    # appearances, a few distinct names).
     table = pd.DataFrame({
-        "shown_as": sender["shown_as"].agg(lambda s: "; ".join(sorted(set(s) - {""}))),
-        "person": grouped["person"].agg(_one),
-        "role": grouped["role"].agg(_one),
+        "shown_as": _distinct(seen[is_sender], "shown_as"),
+        "person": _distinct(seen, "person"),
+        "role": _distinct(seen, "role"),
         "messages": sender.size(),
-        "received": seen[seen["as"] == "recipient"].groupby("account").size(),
+        "received": seen[~is_sender].groupby("account").size(),
         "first_seen": grouped["sent_at"].min(),
         "last_seen": grouped["sent_at"].max(),
-        "platforms": grouped["platform"].agg(lambda s: ", ".join(sorted(set(s)))),
+        "platforms": _distinct(seen, "platform", sep=", ", keep_empty=True),
     }, index=pd.Index(sorted(grouped.groups), name="account"))
     for col in ("messages", "received"):
         table[col] = table[col].fillna(0).astype(int)
     for col in ("shown_as", "person", "role"):
         table[col] = table[col].fillna("").astype(str)
     return table.reset_index()[ACCOUNT_COLUMNS]
+
+
+def _distinct(seen: pd.DataFrame, column: str, sep: str = "; ",
+              keep_empty: bool = False) -> pd.Series:
+    """Per account, its distinct values of ``column`` sorted and joined ('' left out)."""
+    pairs = seen[["account", column]].drop_duplicates()
+    return pairs.groupby("account")[column].agg(
+        lambda s: sep.join(sorted(set(s) if keep_empty else set(s) - {""})))
 
 
 def _one(values: pd.Series) -> str:

@@ -5,12 +5,15 @@ Readers import this module and ``schema``; they never import each other.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import zipfile
+import zlib
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -220,30 +223,56 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "not valid UTF-8 or cp1252: decoded as latin-1"
 
 
+#: Above this many bytes expanded, a zip whose running expansion ratio exceeds ``max_ratio``
+#: is refused: a bomb may be one huge member or many ordinary-looking ones.
+BOMB_FLOOR = 10 << 20
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError,
+               zlib.error, EOFError, OSError, ValueError)
+
+
 def zip_members(path: Path, *, max_total: int = 2 << 30, max_ratio: int = 200,
                 ) -> Iterable[tuple[zipfile.ZipInfo, zipfile.ZipFile]]:
-    """Yield (info, open zip) for regular members, refusing bombs; names are never paths."""
+    """Yield (info, open zip) for regular members, refusing bombs; names are never paths.
+
+    Encrypted members are refused (nothing here can, or should, guess a password).
+    """
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except _ZIP_ERRORS as exc:
         raise InputError(f"{path.name}: not a readable zip ({exc})") from None
     with zf:
-        total = 0
+        expanded = packed = 0
         for info in zf.infolist():
             if info.is_dir():
                 continue
-            total += info.file_size
-            if total > max_total or (info.compress_size and
-                                     info.file_size / info.compress_size > max_ratio
-                                     and info.file_size > 10 << 20):
-                raise InputError(f"{path.name}: member {info.filename!r} would expand to "
-                                 f"{info.file_size} bytes; refusing a possible zip bomb")
+            if info.flag_bits & 0x1:
+                raise InputError(f"{path.name}: member {info.filename!r} is encrypted; "
+                                 "expected an unencrypted export: export it again without a "
+                                 "password")
+            expanded += info.file_size
+            packed += max(info.compress_size, 1)
+            if expanded > max_total or (expanded > BOMB_FLOOR
+                                        and expanded / packed > max_ratio):
+                raise InputError(f"{path.name}: members up to {info.filename!r} would expand "
+                                 f"to {expanded} bytes from {packed}; refusing a possible zip "
+                                 "bomb")
             yield info, zf
 
 
+@contextlib.contextmanager
+def open_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[IO[bytes]]:
+    """A member opened for streaming; damage found while reading it is an InputError."""
+    try:
+        with zf.open(info) as fh:
+            yield fh
+    except _ZIP_ERRORS as exc:
+        raise InputError(f"member {info.filename!r} cannot be read ({exc}); the zip is "
+                         "damaged or encrypted: export it again") from None
+
+
 def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int = 1 << 30) -> bytes:
-    """Read one member with a size cap (the header's size can lie)."""
-    with zf.open(info) as fh:
+    """Read one member with a size cap (the header's size can lie); damage is an InputError."""
+    with open_member(zf, info) as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise InputError(f"member {info.filename!r} is larger than {limit} bytes")

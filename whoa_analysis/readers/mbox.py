@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..errors import InputError
 from . import _email
-from ._common import Head, Source, unparsed, zip_members
+from ._common import Head, Source, open_member, unparsed, zip_members
 
 FORMAT = "mbox"
 PLATFORM = "email"
@@ -87,7 +87,7 @@ def _zip_rows(path: Path, keys: frozenset[str]) -> Iterator[dict]:
         if not info.filename.lower().endswith(".mbox"):
             continue
         found = True
-        with zf.open(info) as fh:
+        with open_member(zf, info) as fh:
             yield from _rows(fh, f"zip:{info.filename}:", keys, info.filename)
     if not found:
         raise InputError(f"{path.name}: expected a zip with .mbox files (as Google Takeout "

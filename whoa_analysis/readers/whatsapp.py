@@ -202,7 +202,10 @@ E2E_NOTICE = re.compile(r"^\W*(?:Messages and calls are end-to-end encrypted|Mes
 CHAT_NAME = re.compile(r"^(?:WhatsApp Chat (?:with|mit|-|avec|con)|Chat de WhatsApp con|"
                        r"Conversa do WhatsApp com|Discussion WhatsApp avec)\s+(?P<name>.+)$")
 PHONE_NAME = re.compile(r"^\+[\d \u00a0\u202f\-()]{6,}$")
-BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068"
+#: Direction marks an export puts around names, dropped from account keys. The overrides
+#: (U+202D, U+202E) are kept: they change what a name shows, so "Dana Example\u202e" or a
+#: reversed name under RLO is never the same account as "Dana Example".
+BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u2066\u2067\u2068"
                          "\u2069\ufeff"))
 FORGED = ("out of order: earlier than the message before it; may be forged (a header typed "
           "inside a message) or reordered by the export")
