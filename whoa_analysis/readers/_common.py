@@ -134,6 +134,39 @@ def unparsed(locator: str, raw: bytes, warning: str, **extra: object) -> dict:
             "body": raw.decode("utf-8", errors="replace"), "warnings": warning, **extra}
 
 
+def csv_records(lines: list[str]) -> Iterator[tuple[int, str]]:
+    """(line number, raw record text) per CSV record after the header line; a quoted field's
+    newlines stay inside its record, so each record's exact text can be hashed and located."""
+    buf, start = "", 2
+    for n, line in enumerate(lines[1:], start=2):
+        if not buf:
+            start = n
+        buf += line
+        if buf.count('"') % 2 == 0:
+            if buf.strip():
+                yield start, buf
+            buf = ""
+    if buf.strip():
+        yield start, buf
+
+
+def localize_rows(rows: list[dict], tz: str | None, fmt: str, src: Source,
+                  assumption: str = "local times read in {zone}") -> None:
+    """Place rows holding a naive ``_naive`` local time in the declared zone (in place):
+    ``sent_at``/``sent_at_latest`` (both instants when DST makes it ambiguous) and a warning
+    appended to the row's ``warnings`` list. Asks for the zone when none was declared."""
+    local = [r for r in rows if r.get("_naive") is not None]
+    if not local:
+        return
+    zone = require_tz(tz, fmt)
+    src.assume(assumption.format(zone=zone))
+    first, last, warn = localize(pd.Series([r["_naive"] for r in local]), zone)
+    for i, r in enumerate(local):
+        r.update(sent_at=first.iloc[i], sent_at_latest=last.iloc[i], time_basis="local_declared")
+        if warn.iloc[i]:
+            r["warnings"].append(warn.iloc[i])
+
+
 def require_tz(tz: str | None, fmt: str) -> str:
     """The declared zone, or an error that says where to declare it."""
     if not tz:

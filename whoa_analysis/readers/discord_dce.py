@@ -46,7 +46,7 @@ import pandas as pd
 
 from ..errors import InputError
 from . import _discord as J
-from ._common import Head, Source, infer_date_order, localize, require_tz, unparsed
+from ._common import Head, Source, csv_records, infer_date_order, localize, require_tz, unparsed
 
 FORMAT = "discord_dce"
 PLATFORM = "discord"
@@ -355,7 +355,7 @@ def _csv_rows(text: str, codec: str, ids: frozenset[str], tz: str | None,
     conv, kind = _csv_conversation(src.path.name)
     if kind is None:
         src.assume("DM or group not known from a DCE CSV file name: conversation_kind left empty")
-    rows = [_csv_row(n, rec, codec, conv, kind, ids) for n, rec in _records(lines)]
+    rows = [_csv_row(n, rec, codec, conv, kind, ids) for n, rec in csv_records(lines)]
     _csv_times(rows, tz, date_order, src)
     return rows
 
@@ -369,21 +369,6 @@ def _csv_conversation(filename: str) -> tuple[str, str | None]:
     if re.search(r" - .+ - .+ \[\d+\]", stem):
         return stem, "group"
     return stem, None
-
-
-def _records(lines: list[str]):
-    """(line number, record text) per CSV record; quoted newlines stay in one record."""
-    buf, start = "", 2
-    for n, line in enumerate(lines[1:], start=2):
-        if not buf:
-            start = n
-        buf += line
-        if buf.count('"') % 2 == 0:
-            if buf.strip():
-                yield start, buf
-            buf = ""
-    if buf.strip():
-        yield start, buf
 
 
 def _csv_row(line_no: int, rec: str, codec: str, conv: str, kind: str | None,

@@ -28,7 +28,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +36,16 @@ import pandas as pd
 
 from ..errors import InputError
 from . import _discord as J
-from ._common import Head, Source, localize, read_member, require_tz, unparsed, zip_members
+from ._common import (
+    Head,
+    Source,
+    csv_records,
+    localize,
+    read_member,
+    require_tz,
+    unparsed,
+    zip_members,
+)
 
 FORMAT = "discord_package"
 PLATFORM = "discord"
@@ -210,21 +219,6 @@ def _context(info: dict, pkg: Package, folder: str, me: Owner, src: Source) -> d
             if me.user_id else "", "channel_recipients": ";".join(recipients)}
 
 
-def _records(lines: list[str]) -> Iterator[tuple[int, str]]:
-    """(line number, record text) per CSV record; quoted newlines stay in one record."""
-    buf, start = "", 2
-    for n, line in enumerate(lines[1:], start=2):
-        if not buf:
-            start = n
-        buf += line
-        if buf.count('"') % 2 == 0:
-            if buf.strip():
-                yield start, buf
-            buf = ""
-    if buf.strip():
-        yield start, buf
-
-
 def _csv_rows(text: str, codec: str, where: str, ctx: dict, me: Owner, name: str) -> list[dict]:
     lines = text.splitlines(keepends=True)
     header = next(csv.reader(lines[:1]), [])
@@ -232,7 +226,7 @@ def _csv_rows(text: str, codec: str, where: str, ctx: dict, me: Owner, name: str
         raise InputError(f"{name}: expected the header {','.join(HEADER)}; got "
                          f"{','.join(header)} (is this a Discord data package messages.csv?)")
     rows = []
-    for n, rec in _records(lines):
+    for n, rec in csv_records(lines):
         locator, raw = f"{where}line:{n}", rec.encode(codec, errors="surrogateescape")
         try:
             cells = next(csv.reader(io.StringIO(rec)), [])

@@ -37,7 +37,7 @@ import pandas as pd
 from .. import accounts
 from ..errors import InputError
 from ..evidence import source_files
-from ._common import Head, Source, localize, require_tz, unparsed
+from ._common import Head, Source, localize_rows, unparsed
 
 FORMAT = "google_chat"
 PLATFORM = "googlechat"
@@ -260,16 +260,7 @@ def _hangouts_row(locator: str, event: object, conversation: str, kind: str | No
 # --- times ---------------------------------------------------------------------------------------
 
 def _place(rows: list[dict], tz: str | None, src: Source) -> None:
-    local = [r for r in rows if r.get("_naive") is not None]
-    if local:
-        zone = require_tz(tz, FORMAT)
-        src.assume(f"times with a zone abbreviation read in {zone}")
-        first, last, warn = localize(pd.Series([r["_naive"] for r in local]), zone)
-        for i, r in enumerate(local):
-            r.update(sent_at=first.iloc[i], sent_at_latest=last.iloc[i],
-                     time_basis="local_declared")
-            if warn.iloc[i]:
-                r["warnings"].append(warn.iloc[i])
+    localize_rows(rows, tz, FORMAT, src, "times with a zone abbreviation read in {zone}")
     for r in rows:
         r.pop("_naive", None)
         if "time_basis" not in r or (r["kind"] != "unparsed" and "sent_at" not in r):

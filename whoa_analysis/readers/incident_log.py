@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import accounts, schema
 from ..errors import InputError
-from ._common import Head, Source, localize, unparsed
+from ._common import Head, Source, csv_records, localize, unparsed
 
 FORMAT = "incident_log"
 PLATFORM = "other"
@@ -63,24 +63,9 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     if [h.strip().lower() for h in header[:len(COLUMNS)]] != list(COLUMNS):
         raise InputError(f"{src.path.name}: expected the header {','.join(COLUMNS)}; got "
                          f"{','.join(header)} (start from data/sample/incident_log_template.csv)")
-    rows = [_row(n, line, tz, region) for n, line in _records(lines)]
+    rows = [_row(n, line, tz, region) for n, line in csv_records(lines)]
     df = src.frame(rows)
     return _place_times(df, src)
-
-
-def _records(lines: list[str]):
-    """(line number, raw record text) per CSV record; quoted newlines stay in one record."""
-    n, buf, start = 1, "", 2
-    for n, line in enumerate(lines[1:], start=2):
-        if not buf:
-            start = n
-        buf += line
-        if buf.count('"') % 2 == 0:
-            if buf.strip():
-                yield start, buf
-            buf = ""
-    if buf.strip():
-        yield start, buf
 
 
 def _row(line_no: int, text: str, tz: str | None, region: str | None) -> dict:

@@ -40,7 +40,7 @@ import pandas as pd
 
 from .. import accounts
 from ..errors import InputError
-from ._common import Head, Source, decode_text, infer_date_order, localize, require_tz, unparsed
+from ._common import Head, Source, decode_text, infer_date_order, localize_rows, unparsed
 
 FORMAT = "pidgin"
 PLATFORM = "im"
@@ -352,14 +352,7 @@ def _place(rows: list[dict], log: _Log, tz: str | None, src: Source) -> None:
             r["sent_at"] = pd.Timestamp(r["_naive"] - log.offset, tz="UTC")
             r["time_basis"] = "offset"
     elif local:
-        zone = require_tz(tz, FORMAT)
-        src.assume(f"local times read in {zone}")
-        first, last, warn = localize(pd.Series([r["_naive"] for r in local]), zone)
-        for i, r in enumerate(local):
-            r.update(sent_at=first.iloc[i], sent_at_latest=last.iloc[i],
-                     time_basis="local_declared")
-            if warn.iloc[i]:
-                r["warnings"].append(warn.iloc[i])
+        localize_rows(rows, tz, FORMAT, src)
     if any(r.get("_naive") is not None and r["sent_at_raw"] and _stamp(r["sent_at_raw"])[1]
            == "time" for r in rows):
         src.assume("time-only lines dated from the header (a time before the header's is the "
