@@ -240,10 +240,13 @@ def _paragraphs(rng: random.Random) -> str:
     return "\n\n".join(paras)
 
 
-def mail_message(rng: random.Random, i: int, at: dt.datetime, threads: list[str]) -> str:
+def mail_message(rng: random.Random, i: int, at: dt.datetime, threads: list[str],
+                 notice: bool = False) -> str:
     """One message with its envelope line; ``\\n`` line ends, as mbox files on Unix have."""
     name, addr = rng.choices(PEOPLE, (40, 15, 15, 25, 5))[0]
     outgoing = rng.random() < 0.15
+    if notice:      # the stop request, Dana to Rob, so the report has a before and an after
+        name, addr, outgoing = *PEOPLE[0], True
     frm, to = (DANA_MAIL, (name, addr)) if outgoing else ((name, addr), DANA_MAIL)
     domain = frm[1].split("@")[1]
     offset = rng.choice((0, 0, 60, -300, 120))
@@ -276,6 +279,8 @@ def mail_message(rng: random.Random, i: int, at: dt.datetime, threads: list[str]
             threads.append(mid)
     headers.append("MIME-Version: 1.0")
     body = _paragraphs(rng)
+    if notice:
+        body = NOTICE + "\n\n" + body
     boundary = f"=_b{rng.getrandbits(48):012x}"
     roll = rng.random()
     if roll < 0.10:
@@ -312,7 +317,7 @@ def write_mbox(out: Path, n: int, seed: int) -> int:
         batch: list[str] = []
         for i in range(n):
             at += dt.timedelta(seconds=rng.randint(60, 3000))
-            batch.append(mail_message(rng, i, at, threads))
+            batch.append(mail_message(rng, i, at, threads, notice=i == n // 2))
             if len(batch) >= 2_000:
                 fh.write("".join(batch))
                 batch.clear()

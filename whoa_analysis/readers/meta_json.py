@@ -43,6 +43,7 @@ import pandas as pd
 from .. import accounts
 from ..errors import InputError
 from ..evidence import source_files
+from . import _meta
 from ._common import Head, Source, read_member, unparsed, zip_members
 
 FORMAT = "meta_json"
@@ -53,7 +54,6 @@ PATTERNS = ("message_N.json (Messenger/Instagram 'Download your information')",
 DESCRIPTION = "Facebook Messenger and Instagram 'Download your information' JSON"
 
 _THREAD_FILE = re.compile(r"(?:^|/)message_(\d+)\.json$", re.IGNORECASE)
-_INSTAGRAM_HINTS = ("your_instagram_activity", "instagram")
 #: media keys of the classic schema -> nothing (their items carry a "uri").
 _MEDIA_KEYS = ("photos", "videos", "audio_files", "files", "gifs", "media")
 _SYSTEM_TYPES = frozenset({"Subscribe", "Unsubscribe"})
@@ -81,11 +81,8 @@ def sniff(head: Head) -> bool:
 
 # --- documents: one file, a folder, or a zip -----------------------------------------------------
 
-def _sort_key(name: str) -> tuple:
-    """Thread files by folder, then message_N by N (message_10 after message_2)."""
-    folder, _, base = name.rpartition("/")
-    m = _THREAD_FILE.search(name)
-    return (folder, 0, int(m.group(1)), "") if m else (folder, 1, 0, base)
+def _order(name: str) -> tuple:
+    return _meta.thread_order(name, _THREAD_FILE)
 
 
 def _documents(path: Path) -> Iterator[tuple[str, str, bytes]]:
@@ -93,7 +90,7 @@ def _documents(path: Path) -> Iterator[tuple[str, str, bytes]]:
     if path.is_dir():
         names = sorted((p.relative_to(path).as_posix() for p in source_files(path)
                         if p.name.lower().endswith(".json") and not p.is_symlink()),
-                       key=_sort_key)
+                       key=_order)
         for name in names:
             data = (path / name).read_bytes()
             if _THREAD_FILE.search(name) or _looks_like_thread(_head_text(data)):
@@ -103,7 +100,7 @@ def _documents(path: Path) -> Iterator[tuple[str, str, bytes]]:
         # Read every member while the zip is open (zip_members closes it when exhausted).
         found = [(info.filename, read_member(zf, info)) for info, zf in zip_members(path)
                  if info.filename.lower().endswith(".json")]
-        for name, data in sorted(found, key=lambda m: _sort_key(m[0])):
+        for name, data in sorted(found, key=lambda m: _order(m[0])):
             if _THREAD_FILE.search(name) or _looks_like_thread(_head_text(data)):
                 yield name, f"zip:{name}:", data
         return
@@ -187,7 +184,7 @@ def message_spans(text: str) -> list[tuple[int, int]]:
 def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
          date_order: str | None = None, region: str | None = None) -> pd.DataFrame:
     src = Source(Path(path), FORMAT)
-    platform = _platform(src)
+    platform = _meta.platform(src, "JSON")
     owners = {o.casefold() for o in owner}
     rows: list[dict] = []
     single = src.path.is_file() and src.path.suffix.lower() != ".zip"
@@ -200,15 +197,6 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
         raise InputError(f"{src.path.name}: expected Messenger/Instagram message_N.json files; "
                          "found none (pass the thread folder or the export's zip)")
     return src.frame(rows)
-
-
-def _platform(src: Source) -> str:
-    parts = [p.casefold() for p in src.path.parts]
-    if any(h in p for p in parts for h in _INSTAGRAM_HINTS):
-        src.assume("platform instagram: the path names Instagram")
-        return "instagram"
-    src.assume("platform messenger: nothing in the path names Instagram (the JSON is the same)")
-    return "messenger"
 
 
 def _read_document(name: str, prefix: str, data: bytes, platform: str, owners: set[str],
