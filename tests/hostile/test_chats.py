@@ -104,17 +104,9 @@ DEEP_INPUTS = {
     "imessage": [("chat.json", DEEP)],
     "web_capture": [("page.json", DEEP)],
 }
-def _telegram_xfail(formats):
-    return [pytest.param(f, marks=pytest.mark.xfail(strict=True, reason=TELEGRAM_REASON))
-            if f == "telegram_json" else f for f in sorted(formats)]
 
 
-
-TELEGRAM_REASON = ("readers/_telegram.py catches json.JSONDecodeError but not RecursionError "
-                   "from raw_decode/scan_once: reported to the benchmark engineer")
-
-
-@pytest.mark.parametrize("fmt", _telegram_xfail(DEEP_INPUTS))
+@pytest.mark.parametrize("fmt", sorted(DEEP_INPUTS))
 def test_10000_deep_json_never_raises_recursion_error(tmp_path, fmt):
     files = DEEP_INPUTS[fmt]
     for rel, data in files:
@@ -129,7 +121,7 @@ def test_10000_deep_json_never_raises_recursion_error(tmp_path, fmt):
     assert "RecursionError" not in outcome.error
 
 
-@pytest.mark.parametrize("fmt", _telegram_xfail(readers.READERS))
+@pytest.mark.parametrize("fmt", sorted(readers.READERS))
 def test_deep_json_through_every_reader(tmp_path, fmt):
     """Any reader handed a deep document (a wrong guess of format) says so, never crashes."""
     path = tmp_path / "deep.json"

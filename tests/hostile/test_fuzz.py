@@ -103,10 +103,6 @@ def test_truncated_samples_never_crash_a_reader(tmp_path, fmt):
         _read(target, fmt)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "readers/telegram_json.py: a byte that is not UTF-8 (0x80 at offset 12 of the sample) "
-    "reaches a text column as a lone surrogate and pyarrow raises UnicodeEncodeError: "
-    "reported to the benchmark engineer"))
 def test_a_stray_byte_in_a_telegram_export(tmp_path):
     """Found by the mutation fuzzer above (cuts=[(12, 0, b'\\x80')]); kept as a fixed case."""
     data = SAMPLES["telegram_json"].read_bytes()

@@ -27,11 +27,9 @@ from . import corpus as C
 from .corpus import hostile_files
 from .harness import TZ
 
-TELEGRAM_REASON = ("readers/_telegram.py lets RecursionError out on 10,000-deep JSON: "
-                   "reported to the benchmark engineer (see test_chats.py)")
 #: (reader, file) pairs with a known, reported bug: left out of the loops that are not
-#: parametrised by reader (the sweep below marks them xfail instead).
-KNOWN = {("telegram_json", "deep.json")}
+#: parametrised by reader. None at present.
+KNOWN: set[tuple[str, str]] = set()
 
 
 def _write_all(folder: Path) -> list[Path]:
@@ -48,9 +46,7 @@ def _tree(root: Path) -> dict[str, tuple[int, int]]:
             for p in root.rglob("*")}
 
 
-@pytest.mark.parametrize("fmt", [
-    pytest.param(f, marks=pytest.mark.xfail(strict=True, reason=TELEGRAM_REASON))
-    if (f, "deep.json") in KNOWN else f for f in sorted(readers.READERS)])
+@pytest.mark.parametrize("fmt", sorted(readers.READERS))
 def test_every_reader_on_every_hostile_file_is_contained_and_writes_nothing(
         tmp_path, monkeypatch, fmt):
     paths = _write_all(tmp_path / "in")

@@ -117,6 +117,8 @@ class JsonStream:
         while True:
             try:
                 obj, end = _DECODER.raw_decode(self.buf, self.pos)
+            except RecursionError:
+                raise Damaged("nested deeper than the JSON parser goes") from None
             except json.JSONDecodeError as exc:
                 if len(self.buf) - self.pos > limit or not self._fill():
                     raise Damaged(f"{exc.msg} at character {exc.pos - self.pos} of the record") \
@@ -220,7 +222,7 @@ class JsonStream:
             return None
         try:
             obj, end = _SCAN(buf, pos)
-        except (StopIteration, json.JSONDecodeError):
+        except (StopIteration, json.JSONDecodeError, RecursionError):
             return None
         sep = _NEXT.match(buf, end)
         if sep is None:

@@ -412,12 +412,14 @@ def _conversations(df: pd.DataFrame, chats: list[dict], src: Source) -> None:
         names.append(label)
         kinds.append(_kind_of(chat, df, n, src))
     codes = df["_chat"].to_numpy(dtype=np.int64)
-    df["conversation"] = np.asarray(names, dtype=object)[codes]
-    df["conversation_kind"] = np.asarray(kinds, dtype=object)[codes]
     ids = [("" if chat.get("id") is None else str(chat["id"])) for chat in chats] or [""]
     types = [str(chat.get("type", "")) for chat in chats] or [""]
-    df["chat_id"] = np.asarray(ids, dtype=object)[codes] if chats else ""
-    df["chat_type"] = np.asarray(types, dtype=object)[codes] if chats else ""
+    for column, values in (("conversation", names), ("conversation_kind", kinds),
+                           ("chat_id", ids), ("chat_type", types)):
+        # Objects, not inferred text: a chat name may hold a lone surrogate, which
+        # schema.conform shows escaped (pandas' own text type would refuse it here).
+        df[column] = pd.Series(np.asarray(values, dtype=object)[codes], index=df.index,
+                               dtype=object)
 
 
 def _kind_of(chat: dict, df: pd.DataFrame, n: int, src: Source) -> str:
