@@ -23,7 +23,8 @@ unattributed after: discord 300000000000000003 x4, phone +447700900789 x4 (2 SMS
 
 from __future__ import annotations
 
-from whoa_analysis import case as case_mod, pipeline
+from whoa_analysis import case as case_mod
+from whoa_analysis import pipeline
 
 
 def _summary(sample):
