@@ -13,7 +13,8 @@ At ``--scale 1`` (the default) it writes to ``benchmarks/_data/``:
 - ``mail.mbox``: 100,000 messages (about 247 MB) with realistic headers (Received chains,
   DKIM-Signature, Authentication-Results, RFC 2047 subjects, threads), 10% with base64
   attachments, some multipart/alternative with HTML, ``>From`` escaped body lines;
-- ``case.toml``: a case over ``whatsapp.txt`` and ``mail.mbox`` for timing ``whoa report``;
+- ``case.toml``: a case over ``whatsapp.txt`` and ``mail.mbox`` for timing ``whoa report``
+  (the stop request is one email from the victim to the respondent, mid-mailbox);
 - ``expected.json``: the message counts each file holds (what a reader must return).
 
 ``--scale 0.1`` writes a tenth of every count (for a quick check or CI). Nothing here reads the
