@@ -45,12 +45,13 @@ import html.parser
 import json
 import quopri
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from .. import accounts
-from ._common import decode_text
+from ._common import decode_text, unparsed
 
 PLATFORM = "email"
 MAX_PARTS = 1000          # MIME parts read per message; beyond, a warning (raw bytes still hashed)
@@ -913,3 +914,19 @@ def mark_copies(rows: list[dict]) -> None:
             row["copy_of"] = seen[key]
         else:
             seen[key] = row["locator"]
+
+
+def file_rows(files: list[tuple[Path, str]], keys: frozenset[str], scheme: str,
+              ) -> Iterator[tuple[str, dict]]:
+    """(relative name, row) for one message per file (a folder of .eml, a Maildir).
+
+    A symbolic link is never followed: it could point outside the source.
+    """
+    for file, rel in files:
+        locator = f"{scheme}:{rel}"
+        if file.is_symlink():
+            yield rel, unparsed(locator, rel.encode("utf-8", "surrogateescape"),
+                                "symbolic link: not followed (it could point outside the "
+                                "source)", platform="email", conversation_kind="email")
+            continue
+        yield rel, message_row(file.read_bytes(), locator, owner=keys)

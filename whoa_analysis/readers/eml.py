@@ -29,7 +29,7 @@ import pandas as pd
 from ..errors import InputError
 from ..evidence import source_files
 from . import _email
-from ._common import Head, Source, read_member, unparsed, zip_members
+from ._common import Head, Source, read_member, zip_members
 
 FORMAT = "eml"
 PLATFORM = "email"
@@ -102,7 +102,7 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
         if not files:
             raise InputError(f"{path.name}: expected a folder with .eml files; got none")
         src = Source(path, FORMAT)
-        rows = list(_folder_rows(files, keys))
+        rows = [row for _, row in _email.file_rows(files, keys, "file")]
     else:
         src = Source(path, FORMAT)
         if _is_zip(path):
@@ -116,17 +116,6 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
 def _is_zip(path: Path) -> bool:
     with open(path, "rb") as fh:
         return fh.read(4) == b"PK\x03\x04"
-
-
-def _folder_rows(files: list[tuple[Path, str]], keys: frozenset[str]) -> Iterator[dict]:
-    for file, rel in files:
-        locator = f"file:{rel}"
-        if file.is_symlink():
-            yield unparsed(locator, rel.encode("utf-8", "surrogateescape"),
-                           "symbolic link: not followed (it could point outside the source)",
-                           platform="email", conversation_kind="email")
-            continue
-        yield _email.message_row(file.read_bytes(), locator, owner=keys)
 
 
 def _zip_rows(path: Path, keys: frozenset[str]) -> Iterator[dict]:

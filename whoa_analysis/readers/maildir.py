@@ -24,7 +24,7 @@ import pandas as pd
 from ..errors import InputError
 from ..evidence import source_files
 from . import _email
-from ._common import Head, Source, unparsed
+from ._common import Head, Source
 
 FORMAT = "maildir"
 PLATFORM = "email"
@@ -58,14 +58,10 @@ def _in_box(rel: str) -> bool:
 
 
 def _rows(files: list[tuple[Path, str]], keys: frozenset[str]) -> Iterator[dict]:
-    for file, rel in files:
-        locator = f"maildir:{rel}"
-        if file.is_symlink():
-            yield unparsed(locator, rel.encode("utf-8", "surrogateescape"),
-                           "symbolic link: not followed (it could point outside the source)",
-                           platform="email", conversation_kind="email")
+    for rel, row in _email.file_rows(files, keys, "maildir"):
+        if row["kind"] == "unparsed":
+            yield row
             continue
-        row = _email.message_row(file.read_bytes(), locator, owner=keys)
         row["maildir_flags"] = rel.rpartition(":2,")[2] if ":2," in rel else ""
         if rel.split("/")[-2] == "tmp":
             row["warnings"] = "; ".join(x for x in (
