@@ -48,7 +48,7 @@ class WhoaAccessor:
 
     def between(self, start: str, end: str) -> pd.DataFrame:
         """Rows whose instant lies in [start, end) (ISO strings, UTC unless an offset is given)."""
-        lo, hi = pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC")
+        lo, hi = _instant(start), _instant(end)
         return self._df[(self._df["sent_at"] >= lo) & (self._df["sent_at"] < hi)]
 
     def by(self, **equals: object) -> pd.DataFrame:
@@ -57,6 +57,12 @@ class WhoaAccessor:
         for column, value in equals.items():
             mask &= self._df[column].astype(str) == str(value)
         return self._df[mask]
+
+
+def _instant(text: str) -> pd.Timestamp:
+    """An ISO time as an instant: with its own offset, else read as UTC."""
+    stamp = pd.Timestamp(text)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def register() -> None:

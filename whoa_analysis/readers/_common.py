@@ -263,6 +263,12 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplem
                zlib.error, EOFError, OSError, ValueError)
 
 
+def is_zip(path: Path) -> bool:
+    """True when the file starts with a zip local-file header (whatever its name says)."""
+    with open(path, "rb") as fh:
+        return fh.read(4) == b"PK\x03\x04"
+
+
 def zip_members(path: Path, *, max_total: int = 2 << 30, max_ratio: int = 200,
                 ) -> Iterable[tuple[zipfile.ZipInfo, zipfile.ZipFile]]:
     """Yield (info, open zip) for regular members, refusing bombs; names are never paths.

@@ -40,6 +40,7 @@ from ._common import (
     Head,
     Source,
     csv_records,
+    is_zip,
     localize,
     read_member,
     require_tz,
@@ -102,9 +103,7 @@ def _package(path: Path) -> Package:
                  if p.is_file() and not p.is_symlink()
                  and _wanted(p.relative_to(path).as_posix())}
         return Package(files)
-    with open(path, "rb") as fh:
-        magic = fh.read(4)
-    if magic == b"PK\x03\x04":
+    if is_zip(path):
         files = {info.filename: read_member(zf, info) for info, zf in zip_members(path)
                  if _wanted(info.filename)}
         return Package(files, "zip:")

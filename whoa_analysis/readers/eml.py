@@ -29,7 +29,7 @@ import pandas as pd
 from ..errors import InputError
 from ..evidence import source_files
 from . import _email
-from ._common import Head, Source, read_member, zip_members
+from ._common import Head, Source, is_zip, read_member, zip_members
 
 FORMAT = "eml"
 PLATFORM = "email"
@@ -105,17 +105,12 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
         rows = [row for _, row in _email.file_rows(files, keys, "file")]
     else:
         src = Source(path, FORMAT)
-        if _is_zip(path):
+        if is_zip(path):
             rows = list(_zip_rows(path, keys))
         else:
             rows = [_email.message_row(path.read_bytes(), f"file:{path.name}", owner=keys)]
     _email.mark_copies(rows)
     return src.frame(rows)
-
-
-def _is_zip(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(4) == b"PK\x03\x04"
 
 
 def _zip_rows(path: Path, keys: frozenset[str]) -> Iterator[dict]:

@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..errors import InputError
 from . import _email
-from ._common import Head, Source, open_member, unparsed, zip_members
+from ._common import Head, Source, is_zip, open_member, unparsed, zip_members
 
 FORMAT = "mbox"
 PLATFORM = "email"
@@ -67,18 +67,13 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
          date_order: str | None = None, region: str | None = None) -> pd.DataFrame:
     src = Source(Path(path), FORMAT)
     keys = _email.owner_keys(owner)
-    if src.path.suffix.lower() == ".zip" or _is_zip(src.path):
+    if src.path.suffix.lower() == ".zip" or is_zip(src.path):
         rows = list(_zip_rows(src.path, keys))
     else:
         with open(src.path, "rb") as fh:
             rows = list(_rows(fh, "", keys, src.path.name))
     _email.mark_copies(rows)
     return src.frame(rows)
-
-
-def _is_zip(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(4) == b"PK\x03\x04"
 
 
 def _zip_rows(path: Path, keys: frozenset[str]) -> Iterator[dict]:

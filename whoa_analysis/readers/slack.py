@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..errors import InputError
 from . import _discord as J
-from ._common import Head, Source, read_member, unparsed, zip_members
+from ._common import Head, Source, is_zip, read_member, unparsed, zip_members
 
 FORMAT = "slack"
 PLATFORM = "slack"
@@ -92,9 +92,7 @@ def _export(path: Path) -> Export:
                  if p.is_file() and not p.is_symlink() and p.suffix.lower() == ".json"}
         exp = Export(files)
     else:
-        with open(path, "rb") as fh:
-            magic = fh.read(4)
-        if magic != b"PK\x03\x04":
+        if not is_zip(path):
             return Export({f"{path.parent.name}/{path.name}": path.read_bytes()}, "", "")
         exp = Export({i.filename: read_member(z, i) for i, z in zip_members(path)
                       if i.filename.lower().endswith(".json")}, "zip:")

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..errors import InputError
 from . import _discord as J
-from ._common import Head, Source, read_member, unparsed, zip_members
+from ._common import Head, Source, is_zip, read_member, unparsed, zip_members
 
 FORMAT = "twitter_dm"
 PLATFORM = "twitter"
@@ -60,9 +60,7 @@ def _documents(path: Path) -> tuple[list[tuple[str, bytes]], bytes | None, str]:
                 if _FILE.search(p.name)]
         account = next((p.read_bytes() for p in found if _ACCOUNT.search(p.name)), None)
         return docs, account, ""
-    with open(path, "rb") as fh:
-        magic = fh.read(4)
-    if magic == b"PK\x03\x04":
+    if is_zip(path):
         docs, account = [], None
         for info, zf in zip_members(path):
             if _FILE.search(info.filename):

@@ -40,6 +40,7 @@ from ._common import (
     Head,
     Source,
     infer_date_order,
+    is_zip,
     localize,
     read_member,
     require_tz,
@@ -262,9 +263,7 @@ def _chat_member_rank(name: str) -> int:
 
 def _load(path: Path) -> tuple[bytes, str | None]:
     """The chat text's bytes, and its zip member name (None for a plain .txt)."""
-    with open(path, "rb") as fh:
-        magic = fh.read(4)
-    if magic != b"PK\x03\x04":
+    if not is_zip(path):
         return path.read_bytes(), None
     best: tuple[int, bytes, str] | None = None
     for info, zf in zip_members(path):
