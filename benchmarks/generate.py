@@ -41,6 +41,7 @@ SEED = 20240311
 WHATSAPP_MESSAGES = 1_000_000
 TELEGRAM_MESSAGES = 1_000_000
 MBOX_MESSAGES = 100_000
+MBOX_LARGE_MESSAGES = 800_000    # about 2 GB: the memory test
 START = dt.datetime(2019, 1, 3, 8, 0)          # local wall-clock time (Europe/London)
 NOTICE = "Do not contact me in any way in the future."
 
@@ -310,11 +311,11 @@ def mail_message(rng: random.Random, i: int, at: dt.datetime, threads: list[str]
     return (f"From {frm[1]} {_asctime(at)}\n" + "\n".join(headers) + "\n\n" + content + "\n")
 
 
-def write_mbox(out: Path, n: int, seed: int) -> int:
+def write_mbox(out: Path, n: int, seed: int, name: str = "mail.mbox") -> int:
     rng = random.Random(seed + 2)
     at = dt.datetime(2019, 1, 3, 9, 0)
     threads: list[str] = []
-    with open(out / "mail.mbox", "w", encoding="utf-8", newline="\n") as fh:
+    with open(out / name, "w", encoding="utf-8", newline="\n") as fh:
         batch: list[str] = []
         for i in range(n):
             at += dt.timedelta(seconds=rng.randint(60, 3000))
@@ -324,6 +325,11 @@ def write_mbox(out: Path, n: int, seed: int) -> int:
                 batch.clear()
         fh.write("".join(batch))
     return n
+
+
+def write_mbox_large(out: Path, n: int, seed: int) -> int:
+    """The memory test: the same kind of mail, about 2 GB of it (written only when asked)."""
+    return write_mbox(out, n, seed, "mail_large.mbox")
 
 
 # ------------------------------------------------------------------------------------- case
@@ -376,20 +382,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale", type=float, default=1.0, help="fraction of the full counts")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder (default: %(default)s)")
     p.add_argument("--seed", type=int, default=SEED)
-    p.add_argument("--only", choices=("whatsapp", "telegram", "mbox"), action="append",
-                   help="write only these inputs (repeatable)")
+    p.add_argument("--only", choices=("whatsapp", "telegram", "mbox", "mbox_large"),
+                   action="append", help="write only these inputs (repeatable); mbox_large "
+                   "(about 2 GB, for the memory test) is written only when named")
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     counts = {"whatsapp": max(2, round(WHATSAPP_MESSAGES * args.scale)),
               "telegram": max(1, round(TELEGRAM_MESSAGES * args.scale)),
-              "mbox": max(1, round(MBOX_MESSAGES * args.scale))}
-    writers = {"whatsapp": write_whatsapp, "telegram": write_telegram, "mbox": write_mbox}
+              "mbox": max(1, round(MBOX_MESSAGES * args.scale)),
+              "mbox_large": max(1, round(MBOX_LARGE_MESSAGES * args.scale))}
+    writers = {"whatsapp": write_whatsapp, "telegram": write_telegram, "mbox": write_mbox,
+               "mbox_large": write_mbox_large}
     # A case intake from earlier inputs would now (rightly) refuse the new files as changed.
     for stale in ("manifest.json", "custody.jsonl"):
         (args.out / stale).unlink(missing_ok=True)
     expected_path = args.out / "expected.json"
     expected = json.loads(expected_path.read_text()) if expected_path.exists() else {}
-    for name in args.only or writers:
+    for name in args.only or [w for w in writers if w != "mbox_large"]:
         written = writers[name](args.out, counts[name], args.seed)
         expected[name] = {"messages": written, "scale": args.scale, "seed": args.seed}
         print(f"{name}: {written} messages", file=sys.stderr)

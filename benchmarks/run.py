@@ -4,11 +4,12 @@
     bash benchmarks/setup.sh                 # once: the peers, in benchmarks/_venv only
     python benchmarks/run.py                 # the table (markdown), also _data/results.json
 
-Every measurement runs in its own process, so its peak memory is its own: the parent waits for
-it with ``os.wait4`` and reads ``ru_maxrss``. ``seconds`` is the whole process (interpreter
-start, imports, reading, building the table), as a user would wait for it; ``work s`` is the
-call alone. Our readers run in the project's interpreter (``--python``), the peers in the
-benchmark venv (``--peer-python``); the stdlib and pandas baselines run in the project's.
+Every measurement runs in its own process: the parent waits for it with ``os.wait4`` (its own
+``ru_maxrss``) and samples the resident memory of it and its children every 100 ms (readers
+that use both cores), and reports the larger as the peak. ``seconds`` is the whole process
+(interpreter start, imports, reading, building the table), as a user would wait for it; ``work
+s`` is the call alone. Our readers run in the project's interpreter (``--python``), the peers in
+the benchmark venv (``--peer-python``); the stdlib and pandas baselines run in the project's.
 
 This file imports only the standard library at module level: the child side imports what its
 task needs, so the same file runs under either interpreter.
@@ -22,6 +23,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +60,25 @@ def task_ours_telegram(data: Path) -> int:
 
 def task_ours_mbox(data: Path) -> int:
     return _ours(str(data / "mail.mbox"), "mbox")
+
+
+def _ours_to_parquet(path: Path, fmt: str) -> int:
+    """Our reader streaming into a Parquet file (row groups): the flat-memory path."""
+    from whoa_analysis import readers
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return readers.to_parquet(path, Path(tmp) / "messages.parquet", fmt, tz=TZ)
+
+
+def task_ours_mbox_stream(data: Path) -> int:
+    return _ours_to_parquet(data / "mail.mbox", "mbox")
+
+
+def task_ours_mbox_large(data: Path) -> int:
+    path = data / "mail_large.mbox"
+    if not path.exists():
+        raise SystemExit(f"{path.name} missing: run generate.py --only mbox_large")
+    return _ours_to_parquet(path, "mbox")
 
 
 def task_whatstk_auto(data: Path) -> int:
@@ -250,7 +271,7 @@ def task_report(data: Path) -> tuple[int, dict]:
 class Task:
     name: str          # function name after 'task_'
     label: str         # what the table shows
-    group: str         # input: whatsapp, telegram, mbox, case
+    group: str         # input: whatsapp, telegram, mbox, mbox_large, case
     peer: bool = False     # runs in the benchmark venv
     ours: bool = False     # the row the ratios compare against
     slow: bool = False     # skipped by --quick
@@ -268,17 +289,20 @@ TASKS = (
          slow=True),
     Task("json_load", "json.load + one pass", "telegram"),
     Task("ours_mbox", "whoa_analysis mbox", "mbox", ours=True),
+    Task("ours_mbox_stream", "whoa_analysis mbox -> Parquet row groups", "mbox"),
     Task("mbox_split", "mailbox.mbox, splitting only", "mbox"),
     Task("email_compat32", "mailbox + email (compat32)", "mbox", slow=True),
     Task("email_default", "mailbox + email (policy.default)", "mbox", slow=True),
     Task("mailparser", "mailbox + mail-parser", "mbox", peer=True, slow=True),
+    Task("ours_mbox_large", "whoa_analysis mbox -> Parquet row groups", "mbox_large",
+         ours=True),
     Task("report", "whoa report (1M WhatsApp + 100k mails)", "case", ours=True),
     Task("ingest_1", "ingest(case, workers=1)", "case"),
     Task("ingest_2", "ingest(case, workers=2)", "case"),
 )
 #: Targets from issue 10: seconds and peak MB for our rows (None: no target).
 TARGETS = {"ours_whatsapp": (3.0, 600), "ours_telegram": (8.0, 1000), "ours_mbox": (15.0, None),
-           "report": (60.0, None)}
+           "ours_mbox_large": (None, 600), "report": (60.0, None)}
 
 
 def child(name: str, data: Path) -> None:
@@ -291,16 +315,60 @@ def child(name: str, data: Path) -> None:
     print("RESULT " + json.dumps({"rows": rows, "work_s": work, **extra}))
 
 
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants (Linux ``/proc``; 0 elsewhere)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                    ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as fh:
+                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+class _TreeSampler(threading.Thread):
+    """The largest sum of resident memory over a process and its children, every 100 ms.
+
+    ``ru_maxrss`` is one process's own peak: a reader working in two processes would look
+    half its size. Summing the tree counts pages shared after ``fork`` once per process, so
+    this errs high, never low.
+    """
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.1):
+            self.peak = max(self.peak, _tree_rss(self.pid))
+
+
 def measure(task: Task, data: Path, python: Path, log: Path) -> dict:
-    """Run ``task`` in its own process; wall time and that process's peak RSS."""
+    """Run ``task`` in its own process; wall time and the peak memory of its process tree."""
     cmd = [str(python), str(Path(__file__).resolve()), "--child", task.name, "--data", str(data)]
     env = {**os.environ, "PYTHONHASHSEED": "0", "TQDM_DISABLE": "1"}
     load = os.getloadavg()[0]
     with open(log, "w") as out, open(log.with_suffix(".err"), "w") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=HERE.parent)
+        sampler = _TreeSampler(proc.pid)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
+        sampler.done.set()
+        sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     lines = [x for x in log.read_text().splitlines() if x.startswith("RESULT ")]
     if proc.returncode or not lines:
@@ -308,8 +376,10 @@ def measure(task: Task, data: Path, python: Path, log: Path) -> dict:
         return {"task": task.name, "error": f"exit {proc.returncode}: {lines[-1][:200]}"}
     result = json.loads(lines[-1][len("RESULT "):])
     wall -= result.get("digest_s", 0)        # the equality digest is not the task's time
+    own = usage.ru_maxrss / 1024
     return {"task": task.name, "label": task.label, "group": task.group, "seconds": wall,
-            "peak_mb": usage.ru_maxrss / 1024, "load": load, **result}
+            "peak_mb": max(own, sampler.peak / 2**20), "own_peak_mb": own, "load": load,
+            **result}
 
 
 def table(results: list[dict], files: dict[str, str]) -> str:
@@ -343,8 +413,8 @@ def targets(results: list[dict]) -> list[str]:
         if r["task"] not in TARGETS or "error" in r:
             continue
         secs, mb = TARGETS[r["task"]]
-        ok = r["seconds"] <= secs and (mb is None or r["peak_mb"] <= mb)
-        limit = f"<= {secs:g} s" + (f" and <= {mb} MB" if mb else "")
+        ok = (secs is None or r["seconds"] <= secs) and (mb is None or r["peak_mb"] <= mb)
+        limit = " and ".join(([f"<= {secs:g} s"] if secs else []) + ([f"<= {mb} MB"] if mb else []))
         out.append(f"- {r['label']}: {r['seconds']:.2f} s, {r['peak_mb']:,.0f} MB "
                    f"(target {limit}): {'met' if ok else 'NOT met'}")
     equal = {r["task"]: r.get("digest") for r in results if r["task"] in ("ingest_1", "ingest_2")}
@@ -359,7 +429,8 @@ def _task(name: str) -> Task:
 
 
 def _describe(data: Path) -> dict[str, str]:
-    names = {"whatsapp": "whatsapp.txt", "telegram": "telegram.json", "mbox": "mail.mbox"}
+    names = {"whatsapp": "whatsapp.txt", "telegram": "telegram.json", "mbox": "mail.mbox",
+             "mbox_large": "mail_large.mbox"}
     out = {}
     for group, name in names.items():
         path = data / name

@@ -1,0 +1,55 @@
+"""Cutting a file into ranges at record starts, and running the parts in order."""
+
+from __future__ import annotations
+
+from whoa_analysis.readers import _parallel
+
+
+def _starts_in(data: bytes):
+    """A record starts after each newline (and at 0)."""
+    def next_start(pos: int) -> int:
+        if pos == 0:
+            return 0
+        at = data.find(b"\n", pos - 1)
+        return len(data) if at < 0 else at + 1
+    return next_start
+
+
+def test_ranges_cover_the_file_and_start_at_records():
+    data = b"".join(b"record %d\n" % i for i in range(1000))
+    ranges = _parallel.cut(len(data), 4, _starts_in(data))
+    assert len(ranges) == 4
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+    assert all(a == b for (_, a), (b, _) in zip(ranges, ranges[1:]))      # no gap, no overlap
+    assert all(data[a - 1:a] == b"\n" for a, _ in ranges[1:])
+    assert b"".join(data[a:b] for a, b in ranges) == data
+
+
+def test_a_record_longer_than_a_share_gives_fewer_ranges_never_empty_ones():
+    data = b"x" * 1000 + b"\nlast\n"
+    ranges = _parallel.cut(len(data), 4, _starts_in(data))
+    assert ranges == [(0, 1001), (1001, len(data))]
+
+
+def test_processes_follow_the_size_and_the_environment(monkeypatch):
+    monkeypatch.delenv("WHOA_PROCESSES", raising=False)
+    assert _parallel.processes(100) == 1                       # too small to be worth it
+    monkeypatch.setenv("WHOA_PROCESSES", "1")
+    assert _parallel.processes(1 << 30) == 1
+    monkeypatch.setenv("WHOA_PROCESSES", "3")
+    assert _parallel.processes(1 << 30) == 3
+
+
+def _square_and_pid(x: int) -> tuple[int, int]:
+    import os
+
+    return x * x, os.getpid()
+
+
+def test_run_keeps_job_order_across_processes():
+    import os
+
+    got = _parallel.run(_square_and_pid, [(k,) for k in range(5)])
+    assert [v for v, _ in got] == [0, 1, 4, 9, 16]
+    assert any(pid != os.getpid() for _, pid in got)            # really in other processes
+    assert _parallel.run(_square_and_pid, [(7,)]) == [(49, os.getpid())]   # one job: here

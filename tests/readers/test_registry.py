@@ -1,0 +1,63 @@
+"""The reader registry: names match modules, and a format loads only its own reader."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from whoa_analysis import readers
+
+
+def test_every_name_is_the_format_of_its_module():
+    for name, module in readers.READERS.items():
+        assert name == module.FORMAT
+
+
+def test_reading_one_format_imports_only_its_reader():
+    code = ("import sys; from whoa_analysis import readers; readers.get('whatsapp'); "
+            "print(sorted(m for m in sys.modules if m.startswith('whoa_analysis.readers.') "
+            "and not m.split('.')[-1].startswith('_')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "['whoa_analysis.readers.whatsapp']"
+
+
+def test_unknown_format_is_a_clear_error():
+    import pytest
+
+    from whoa_analysis.errors import FormatError
+
+    with pytest.raises(FormatError, match="unknown format 'nope'.*whatsapp"):
+        readers.get("nope")
+
+
+def test_to_parquet_holds_the_frame_read_gives(tmp_path):
+    import json
+
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from whoa_analysis import schema
+
+    export = tmp_path / "chat.txt"
+    export.write_text("16/03/2024, 18:05 - Rob: Are you there?\n"
+                      "16/03/2024, 18:06 - Dana: Please stop.\nsecond line\n", encoding="utf-8")
+    out = tmp_path / "chat.parquet"
+    assert readers.to_parquet(export, out, "whatsapp", tz="Europe/London") == 2
+    want = readers.read(export, "whatsapp", tz="Europe/London")
+    got = pd.read_parquet(out)
+    pd.testing.assert_frame_equal(schema.conform(got), want)
+    meta = pq.read_metadata(out).metadata
+    assert json.loads(meta[b"whoa:assumptions"]) == want.attrs["assumptions"]
+
+
+def test_to_parquet_leaves_no_file_when_the_export_cannot_be_read(tmp_path):
+    import pytest
+
+    from whoa_analysis.errors import InputError
+
+    bad = tmp_path / "chat.txt"
+    bad.write_text("not a chat\n", encoding="utf-8")
+    with pytest.raises(InputError):
+        readers.to_parquet(bad, tmp_path / "x.parquet", "whatsapp", tz="Europe/London")
+    assert not (tmp_path / "x.parquet").exists()
