@@ -33,7 +33,8 @@ def cmd_intake(args: argparse.Namespace) -> int:
     from .ingest import check_formats
 
     check_formats(case)
-    manifest = evidence.intake(case, tool_version=__version__)
+    manifest = evidence.intake(case, tool_version=__version__,
+                               progress=_progress("hashing", "file"))
     print(f"hashed {len(manifest['files'])} file(s); manifest: {evidence.manifest_path(case)}; "
           f"custody log: {evidence.custody_path(case)}")
     return 0
@@ -41,7 +42,8 @@ def cmd_intake(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     case = case_mod.load(args.case)
-    findings = [str(f) for f in evidence.verify(case)] + evidence.check_custody(case)
+    findings = ([str(f) for f in evidence.verify(case, _progress("hashing", "file"))]
+                + evidence.check_custody(case))
     for line in findings:
         print(line)
     if findings:
@@ -68,8 +70,9 @@ def cmd_accounts(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     case = case_mod.load(args.case)
-    pipeline.ensure_evidence(case, say=print)
-    prepared = pipeline.prepare(case, workers=args.workers, progress=_progress("reading", "source"))
+    pipeline.ensure_evidence(case, say=print, progress=_progress("hashing", "file"))
+    prepared = pipeline.prepare(case, workers=args.workers, progress=_progress("reading", "source"),
+                                stages=_progress("analysing", "step"))
     written = pipeline.write_pack(prepared, Path(args.out), say=print,
                                   progress=_progress("writing", "step"))
     for problem in prepared.analysis.notice.problems:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,12 @@ MANIFEST = "manifest.json"
 CUSTODY = "custody.jsonl"
 _CHUNK = 1 << 20
 _GENESIS = "0" * 64
+#: Wraps a list of work items (the CLI passes a progress bar); the default passes it through.
+Progress = Callable[[list], Iterable]
+
+
+def _same(items: list) -> list:
+    return items
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -77,13 +83,10 @@ class FileRecord:
     sha256: str
 
 
-def hash_sources(case: Case) -> list[FileRecord]:
-    records = []
-    for source in case.sources:
-        for file in source_files(source.path):
-            records.append(FileRecord(_rel(case, file), file.lstat().st_size,
-                                      _hash_or_link(file)))
-    return records
+def hash_sources(case: Case, progress: Progress = _same) -> list[FileRecord]:
+    files = [file for source in case.sources for file in source_files(source.path)]
+    return [FileRecord(_rel(case, file), file.lstat().st_size, _hash_or_link(file))
+            for file in progress(files)]
 
 
 def _hash_or_link(file: Path) -> str:
@@ -111,9 +114,11 @@ def custody_path(case: Case) -> Path:
     return case.folder / CUSTODY
 
 
-def intake(case: Case, *, tool_version: str) -> dict:
-    """Hash every source, write the manifest and log the intake. Returns the manifest."""
-    files = hash_sources(case)
+def intake(case: Case, *, tool_version: str, progress: Progress = _same) -> dict:
+    """Hash every source, write the manifest and log the intake. Returns the manifest.
+
+    ``progress`` wraps the files being hashed (a bar on a terminal)."""
+    files = hash_sources(case, progress)
     manifest = {"case_id": case.id, "created_at": now_utc(), "tool_version": tool_version,
                 "files": [f.__dict__ for f in files]}
     _write_json(manifest_path(case), manifest)
@@ -145,25 +150,26 @@ class Finding:
         return f"{self.status}: {self.path}"
 
 
-def verify(case: Case) -> list[Finding]:
+def verify(case: Case, progress: Progress = _same) -> list[Finding]:
     """Re-hash every source against the manifest; return what changed, vanished or appeared."""
     manifest = load_manifest(case)
     if manifest is None:
         raise EvidenceError(f"{manifest_path(case)}: no manifest; run 'whoa intake "
                             f"{case.file.name}' first")
     listed = {f["path"]: f["sha256"] for f in manifest["files"]}
+    files = [file for source in case.sources if source.path.exists()
+             for file in source_files(source.path)]
     findings = []
     seen = set()
-    for source in case.sources:
-        for file in source_files(source.path) if source.path.exists() else ():
-            rel = _rel(case, file)
-            seen.add(rel)
-            if rel not in listed:
-                findings.append(Finding("unlisted", rel))
-                continue
-            found = _hash_or_link(file)
-            if found != listed[rel]:
-                findings.append(Finding("changed", rel, listed[rel], found))
+    for file in progress(files):
+        rel = _rel(case, file)
+        seen.add(rel)
+        if rel not in listed:
+            findings.append(Finding("unlisted", rel))
+            continue
+        found = _hash_or_link(file)
+        if found != listed[rel]:
+            findings.append(Finding("changed", rel, listed[rel], found))
     findings += [Finding("missing", rel) for rel in listed if rel not in seen]
     return sorted(findings, key=lambda f: (f.path, f.status))
 

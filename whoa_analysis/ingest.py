@@ -103,7 +103,8 @@ def ingest(case: Case, *, workers: int = 1,
     indices = range(len(case.sources))
     if workers > 1 and len(case.sources) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            frames = list(progress(pool.map(_read_for_pool, [(case.file, i) for i in indices])))
+            futures = [pool.submit(_read_for_pool, (case.file, i)) for i in indices]
+            frames = [f.result() for f in progress(futures)]     # a list: the bar has a total
     else:
         frames = [read_source(case, i) for i in progress(indices)]
     rows = [_report_row(case, s, formats[s.relpath], df) for s, df in zip(case.sources, frames)]

@@ -33,18 +33,21 @@ class Prepared:
     import_report: pd.DataFrame
 
 
-def ensure_evidence(case: Case, say: Say = print) -> None:
-    """Intake on first use (and say so); afterwards verify and refuse on any change."""
+def ensure_evidence(case: Case, say: Say = print, *,
+                    progress: Callable[[list], Iterable] = lambda it: it) -> None:
+    """Intake on first use (and say so); afterwards verify and refuse on any change.
+
+    ``progress`` wraps the files being hashed (a bar on a terminal)."""
     problems = evidence.check_custody(case)
     if problems:
         raise EvidenceError(f"{evidence.custody_path(case).name}: " + "; ".join(problems))
     if evidence.load_manifest(case) is None:
         ingest.check_formats(case)          # nothing is written beside an invalid case
-        manifest = evidence.intake(case, tool_version=__version__)
+        manifest = evidence.intake(case, tool_version=__version__, progress=progress)
         say(f"intake: first run for this case: hashed {len(manifest['files'])} file(s) into "
             f"{evidence.manifest_path(case)}")
         return
-    findings = evidence.verify(case)
+    findings = evidence.verify(case, progress)
     if findings:
         raise EvidenceError("evidence changed since intake: " + "; ".join(map(str, findings))
                             + " (restore the originals, or start a new case for new material)")
@@ -57,13 +60,22 @@ def source_summaries(report: pd.DataFrame) -> list[dict]:
 
 
 def prepare(case: Case, *, workers: int = 1,
-            progress: Callable[[Iterable], Iterable] = lambda it: it) -> Prepared:
-    """Read and analyse a case (no evidence check, nothing written)."""
+            progress: Callable[[Iterable], Iterable] = lambda it: it,
+            stages: Callable[[Iterable], Iterable] = lambda it: it) -> Prepared:
+    """Read and analyse a case (no evidence check, nothing written).
+
+    ``progress`` wraps the sources being read, ``stages`` the steps after reading (bars on a
+    terminal)."""
     got = ingest.ingest(case, workers=workers, progress=progress)
-    resolved = identities.resolve(got.messages, case)
-    result = analyse(resolved, tz=case.timezone, case_id=case.id, tool_version=__version__,
-                     pinned=case.notice_message, phrases=case.notice_phrases,
-                     sources=source_summaries(got.import_report))
+    resolved = result = None
+    for stage in stages(("accounts", "analysis")):
+        if stage == "accounts":
+            resolved = identities.resolve(got.messages, case)
+        else:
+            result = analyse(resolved, tz=case.timezone, case_id=case.id,
+                             tool_version=__version__, pinned=case.notice_message,
+                             phrases=case.notice_phrases,
+                             sources=source_summaries(got.import_report))
     return Prepared(case, result, got.import_report)
 
 
