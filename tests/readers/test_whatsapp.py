@@ -12,7 +12,7 @@ import pytest
 
 from whoa_analysis import readers
 from whoa_analysis.errors import DateOrderRequired, InputError, TimezoneRequired
-from whoa_analysis.readers import whatsapp
+from whoa_analysis.readers import _parallel, whatsapp
 from whoa_analysis.readers._common import open_head
 
 LONDON = "Europe/London"
@@ -482,3 +482,83 @@ def test_every_record_hash_is_of_its_own_lines(corpora: Path, name: str) -> None
         if b == len(lines) + 1:                     # the last record: up to the end of file
             raw = b"\n".join(lines[a - 1:])
         assert df["record_sha256"].iloc[row] == hashlib.sha256(raw).hexdigest(), (name, row)
+
+
+# ------------------------------------------------------------------------------ several processes
+
+
+def _both(path: Path, monkeypatch: pytest.MonkeyPatch, **kw) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The file read in one process, then in two (ranges as small as the file allows)."""
+    monkeypatch.setattr(_parallel, "MIN_BYTES", 64)
+    monkeypatch.setenv("WHOA_PROCESSES", "1")
+    one = read(path, **kw)
+    monkeypatch.setenv("WHOA_PROCESSES", "2")
+    return one, read(path, **kw)
+
+
+def _chat(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)
+
+
+def test_two_processes_read_exactly_as_one(tmp_path: Path, monkeypatch, sample: Path) -> None:
+    calls = []
+    real = _parallel.run
+    monkeypatch.setattr(_parallel, "run", lambda f, jobs: calls.append(len(jobs)) or real(f, jobs))
+    text = (sample / "exports" / "WhatsApp Chat with Book Club.txt").read_bytes()
+    path = write(tmp_path, "WhatsApp Chat with Book Club.txt", b"\xef\xbb\xbf" + text)
+    one, two = _both(path, monkeypatch, owner=DANA, region="GB")
+    assert calls == [2]                                      # really read in two ranges
+    pd.testing.assert_frame_equal(one, two)
+    assert one.attrs == two.attrs
+    assert set(two["conversation_kind"]) == {"group"}
+
+
+def test_forged_line_right_at_a_range_edge(tmp_path: Path, monkeypatch) -> None:
+    # The second range starts exactly at the line that goes back in time: it must still be
+    # compared with the last time of the first range.
+    first = [f"13/03/2024, 21:{i:02d} - Rob: message {i} {'x' * 40}" for i in range(20)]
+    forged = "01/03/2024, 08:00 - Dana Example: I love you"
+    path = write(tmp_path, "chat.txt", _chat(first + [forged, "13/03/2024, 22:00 - Rob: ok"]))
+    monkeypatch.setattr(_parallel, "cut", lambda size, parts, next_start: [
+        (0, next_start(len(_chat(first)))), (next_start(len(_chat(first))), size)])
+    one, two = _both(path, monkeypatch, owner=("Dana Example",))
+    pd.testing.assert_frame_equal(one, two)
+    assert "may be forged" in two["warnings"].iloc[20]
+    assert two["locator"].iloc[20] == "line:21"
+    assert two["warnings"].iloc[21] == ""
+
+
+def test_dominant_layout_only_seen_across_ranges(tmp_path: Path, monkeypatch) -> None:
+    # The head is iOS, but more Android lines follow (in the second range): the whole file
+    # decides, in two processes as in one; the iOS lines are kept as text before the first.
+    ios = _chat([f"[{1 + i % 28:02d}/02/2024, 10:{i % 60:02d}:00] Sam: padding {i:05d}"
+                 for i in range(40)])
+    android = _chat([f"{1 + i % 28:02d}/03/2024, 11:{i % 60:02d} - Rob: message {i}"
+                     for i in range(60)])
+    monkeypatch.setattr(whatsapp, "SAMPLE_BYTES", len(ios) // 2)
+    path = write(tmp_path, "chat.txt", ios + android)
+    one, two = _both(path, monkeypatch)
+    pd.testing.assert_frame_equal(one, two)
+    assert len(two) == 61 and two["body"].iloc[0] == ios[:-1]
+    assert set(two["sender"].iloc[1:]) == {"whatsapp:rob"}
+
+
+def test_date_order_told_by_one_range_only(tmp_path: Path, monkeypatch) -> None:
+    # The first range has no day over 12 (it cannot tell the order itself); the second does.
+    early = [f"0{1 + i % 9}/0{1 + i % 9}/2024, 10:{i:02d} - Rob: early {i}" for i in range(30)]
+    late = [f"{13 + i % 15}/05/2024, 11:{i:02d} - Rob: late {i}" for i in range(30)]
+    path = write(tmp_path, "chat.txt", _chat(early + late))
+    one, two = _both(path, monkeypatch)
+    pd.testing.assert_frame_equal(one, two)
+    assert two["sent_at"].iloc[30] == ts("2024-05-13 11:00")     # 13 May, not 5 Jan 2025
+    assert any(a.startswith("date order dmy") for a in two.attrs["assumptions"])
+
+
+def test_not_utf8_in_one_range_decodes_the_whole_file_one_way(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    lines = [f"13/06/2018, 21:{i:02d} - Zoë: Grüße {i}" for i in range(40)]
+    path = write(tmp_path, "old.txt", _chat(lines).encode("cp1252"))
+    one, two = _both(path, monkeypatch)
+    pd.testing.assert_frame_equal(one, two)
+    assert two["body"].iloc[39] == "Grüße 39"
+    assert any("decoded as cp1252" in a for a in two.attrs["assumptions"])

@@ -26,7 +26,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from .. import accounts, schema
 from ..errors import InputError
+from . import _parallel
 from ._common import (
     Head,
     Source,
@@ -188,9 +189,8 @@ def _alts(words: Sequence[str]) -> str:
 KIND_RE = (r"\A" + _M + r"(?:(?P<deleted>" + _alts(DELETED) + r")|(?P<call>" + _alts(CALLS)
            + r")|(?P<omitted>" + _alts(MEDIA_OMITTED) + r")|" + "|".join(ATTACHED) + r")"
            + _M + r"\r?(?:\n|\z)")
-#: "Name: " after the header: the name stops at the first ': ' (or ':' ending the line). Lines
-#: without one are system lines. Part of the split pattern, so names cost no extra pass.
-NAME = rb"([^\n]+?:(?: |(?=\r?\n)|(?=\r?\Z)))?"
+#: "Name: " after the header stops at the first ': ' (or ':' ending the line); lines without one
+#: are system lines. Found with numpy over the colons (``_name_ends``).
 #: Lines that only group chats have (Python re, run on system lines only).
 GROUP_EVENTS = re.compile(
     r"created group|\badded\b|\bleft$|\bremoved\b|joined using this group's invite link|"
@@ -239,9 +239,9 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     zone = require_tz(tz, FORMAT)
     if date_order not in (None, "dmy", "mdy", "ymd"):
         raise InputError(f"{FORMAT}: date_order must be dmy, mdy or ymd; got {date_order!r}")
-    recs = _parse(src, date_order)
     owner = (owner,) if isinstance(owner, str) else tuple(owner)
-    cols = _columns(recs, zone, owner, region)
+    recs = _parse(src, date_order, zone, frozenset(_owner_keys(owner, region)), region)
+    cols = _columns(recs)
     if recs.encoding != "utf-8":
         src.assume(f"not valid UTF-8: decoded as {recs.encoding} (record hashes are of the "
                    "bytes as found)")
@@ -287,6 +287,56 @@ def _chat_name(path: Path, member: str | None) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Splitting the file into records
+#
+# A header is a line that starts with the shape's exact pattern (a line start is the file's
+# start or a '\n'; a BOM is allowed before the file's first line). The file is cut into lines
+# with numpy and every line is tested by RE2 at C speed. Since no header spans lines, a byte
+# range that starts at a header line reads exactly as it would inside a pass over the whole
+# file: large files are read in ranges by several processes (``_parallel``) and joined. What
+# needs the whole file (the dominant shape, the day/month order, line numbers, order across
+# ranges, group or direct) is decided when the parts are joined.
+
+
+@dataclass(frozen=True)
+class _Task:
+    """How to read every range of one file (sent to each worker)."""
+
+    shape: Shape
+    yy_first: bool
+    date_order: str | None
+    zone: str
+    crlf: bool                  # the file has CR LF line ends ('\r' anywhere in it)
+    own: frozenset[str]         # the owner's account keys
+    region: str | None
+    encodings: tuple[str, ...]  # what to try; a part none of them decodes is refused
+
+
+@dataclass
+class _Part:
+    """What one byte range gives: per-record columns in file order, and what the whole file
+    decides from (shapes seen, field maxima, senders) for the parent to join."""
+
+    newlines: int               # '\n' in the range: numbers the lines of the ranges after it
+    pre: bytes                  # text before the file's first header (first range only)
+    line: np.ndarray            # 0-based line of each header within the range
+    others: Counter             # header-like lines of other shapes
+    other_rows: np.ndarray      # records holding one of them
+    encoding: str | None = None     # None: not decodable with the encodings asked for
+    high: tuple[int, int] = (0, 0)  # maxima of the two date fields that are not the year
+    order: str | None = None    # the date order the times were read with (None: not decided)
+    fields: np.ndarray | None = None    # the header fields, kept while the order is open
+    earliest: np.ndarray | None = None  # datetime64[us] UTC, NaT where no time
+    latest: np.ndarray | None = None
+    dst: dict[int, str] = field(default_factory=dict)      # DST warnings by row
+    bad: dict[int, bytes] = field(default_factory=dict)    # header bytes of impossible dates
+    sha: bytes = b""            # SHA-256 digests of the records, back to back
+    cols: dict = field(default_factory=dict)
+    senders: frozenset = frozenset()
+    group_events: bool = False
+
+    @property
+    def n(self) -> int:
+        return len(self.line)
 
 
 @dataclass
@@ -298,61 +348,129 @@ class Records:
     n: int
     sha: pa.Array               # SHA-256 of each record's bytes (header to line break, included)
     lines: np.ndarray           # line number of each header
-    stamp: pa.Array             # header bytes up to the name: date, time and frame
-    name: pa.Array              # "Name: " as written (b"" on system lines)
-    rest: pa.Array              # the message text (bytes); the file's final line break removed
-    naive: np.ndarray           # datetime64[s] local wall-clock, NaT where the date is impossible
+    earliest: pd.Series         # UTC instants (both readings of a DST-ambiguous local time)
+    latest: pd.Series
+    dst: dict[int, str]         # rows whose local time is ambiguous or skipped by DST
+    bad: dict[int, bytes]       # header bytes of the records whose date is impossible
     other_layout: set[int]      # records holding a header-like line of another shape
+    cols: dict                  # per-record columns read in the parts (see _columns_of)
+    group: bool                 # more than two senders, or group events
     member: str | None = None   # the zip member read, None for a plain .txt
-    crlf: bool = False          # lines end with CR LF
     encoding: str = "utf-8"
 
 
-@dataclass
-class _Pieces:
-    """What one split of the file gives: lists of bytes, and where each record starts."""
-
-    pre: bytes
-    stamps: list[bytes]
-    names: list[bytes]          # b'' where the line names no sender (system lines)
-    rests: list[bytes]
-    starts: np.ndarray          # byte offset of each record in the file
-    sizes: tuple[np.ndarray, np.ndarray]    # lengths of the stamps and of the names
-    rest: pa.Array              # the rests as one Arrow array, the file's last line break cut
-    breaks: np.ndarray          # line breaks inside each rest
+#: The file being read, for ``_read_range`` (inherited by forked workers, never pickled).
+_DATA = b""
+_ENCODINGS = ("utf-8", "cp1252", "latin-1")
 
 
-def _parse(src: Source, date_order: str | None) -> Records:
-    """Cut the file into records and read their times; the file's bytes are let go early."""
+def _parse(src: Source, date_order: str | None, zone: str, own: frozenset[str],
+           region: str | None) -> Records:
+    """Cut the file into records and read them (in parallel when large); the file's bytes are
+    let go once the parts are read."""
+    global _DATA
     data, member = _load(src.path)
     yy_first = date_order == "ymd"
-    shape = _sample_shape(data)
-    got = _split(data, shape, yy_first)
-    others, rows = _other_shapes(got, shape)
-    best, best_n = max(others.items(), key=lambda kv: kv[1], default=(None, 0))
-    if best is not None and best_n > len(got.stamps):
-        # The head of the file was not representative: the whole file decides.
-        shape = best
-        got = _split(data, shape, yy_first)
-        others, rows = _other_shapes(got, shape)
-    if not got.stamps:
-        raise InputError(f"{FORMAT}: no complete message line in the file's layout "
-                         f"({shape.describe()}); if the years are written first with 2 digits, "
-                         "pass date_order = \"ymd\"")
-    src.assume(f"header layout: {shape.describe()}, {len(got.stamps)} message lines"
-               + (f"; {sum(others.values())} header-like lines of other layouts kept as text"
-                  if others else ""))
-    _order, naive = _dates(_fields(got.stamps, shape), shape, yy_first, date_order, src)
-    # Lists of a million small bytes objects cost more than the file: into Arrow, one by one.
-    stamp, got.stamps = _binary(got.stamps, got.sizes[0]), None
-    name, got.names = _binary(got.names, got.sizes[1]), None
-    rest, got.rests = got.rest, None
-    sha, crlf = _digests(data, got.starts), b"\r" in data
+    task = _Task(_sample_shape(data), yy_first, date_order, zone, b"\r" in data, own, region,
+                 _ENCODINGS)
+    _DATA = data
+    try:
+        parts = _read_parts(data, task)
+        others = _others(parts)
+        best, best_n = max(others.items(), key=lambda kv: kv[1], default=(None, 0))
+        n = sum(p.n for p in parts)
+        if best is not None and best_n > n:
+            # The head of the file was not representative: the whole file decides.
+            task = replace(task, shape=best)
+            parts = _read_parts(data, task)
+            others, n = _others(parts), sum(p.n for p in parts)
+    finally:
+        _DATA = b""
     del data
-    first = got.pre.count(b"\n") + 2 if got.starts[0] > 0 else 1
-    lines = first + np.concatenate(([0], np.cumsum(got.breaks + 1)[:-1]))
-    return Records(shape, got.pre, len(stamp), sha, lines, stamp, name, rest, naive, rows,
-                   member=member, crlf=crlf)
+    shape = task.shape
+    if not n:
+        raise InputError(f"{FORMAT}: no complete message line in the file's layout "
+                         f"({shape.describe()}); if the years are written first with 2 "
+                         "digits, pass date_order = \"ymd\"")
+    src.assume(f"header layout: {shape.describe()}, {n} message lines"
+               + (f"; {sum(others.values())} header-like lines of other layouts kept as "
+                  "text" if others else ""))
+    pre, parts = parts[0].pre, [p for p in parts if p.n]     # only the first may be empty
+    order = _order(shape, yy_first, date_order, max(p.high[0] for p in parts),
+                   max(p.high[1] for p in parts), src)
+    for p in parts:
+        if p.order != order:
+            # a range with no day or month over 12 in it could not tell the order itself;
+            # one that could agrees with the whole file (or _order has refused the file)
+            _times(p, _naive_of(p.fields, shape, yy_first, order), zone)
+    return _join(parts, pre, shape, member)
+
+
+def _read_parts(data: bytes, task: _Task) -> list[_Part]:
+    """The file's records, read by range in several processes when it is large."""
+    size = len(data)
+    count = _parallel.processes(size)
+    if count > 1:
+        strict = _strict(task.shape, task.yy_first, named=False)
+        header = re.compile(rb"\n" + strict)
+
+        def next_start(pos: int) -> int:
+            m = header.search(data, max(pos - 1, 0))
+            return m.start() + 1 if m else size
+
+        ranges = _parallel.cut(size, count, next_start)
+        if len(ranges) > 1:
+            # the range holding the file's first record checks it for the notice (see below)
+            at_start = re.compile(b"(?:" + BOM + b")?" + strict).match(data)
+            first = 0 if at_start else next_start(0)
+            utf8 = replace(task, encodings=_ENCODINGS[:1])
+            parts = _parallel.run(_read_range, [(lo, hi, utf8, lo <= first < hi)
+                                                for lo, hi in ranges])
+            if all(p.encoding for p in parts):
+                return parts
+            # not UTF-8 somewhere: the fallback decodes the whole file one way, in one pass
+    return [_read_range(0, size, task, True)]
+
+
+def _others(parts: list[_Part]) -> Counter:
+    """Other shapes over the whole file, first seen first (so ties break as in one pass)."""
+    total: Counter = Counter()
+    for p in parts:
+        total.update(p.others)
+    return total
+
+
+def _join(parts: list[_Part], pre: bytes, shape: Shape, member: str | None) -> Records:
+    """One Records from the parts in file order: rows and line numbers continue across them."""
+    lines, rows, dst, bad, row0, line0 = [], set(), {}, {}, 0, 1
+    for p in parts:
+        lines.append(line0 + p.line)
+        rows.update((row0 + p.other_rows).tolist())
+        dst.update({row0 + i: w for i, w in p.dst.items()})
+        bad.update({row0 + i: b for i, b in p.bad.items()})
+        row0, line0 = row0 + p.n, line0 + p.newlines
+    senders = frozenset().union(*(p.senders for p in parts)) - {""}
+    group = len(senders) > 2 or any(p.group_events for p in parts)
+    for p in parts:
+        _resolve(p)
+    cols = {}
+    for key in list(parts[0].cols):
+        chunks = [p.cols.pop(key) for p in parts]   # each part's copy goes once joined
+        if isinstance(chunks[0], pa.Array):
+            cols[key] = pa.concat_arrays(chunks) if len(chunks) > 1 else chunks[0]
+        else:
+            cols[key] = np.concatenate(chunks)
+    hexed = binascii.hexlify(b"".join([p.sha for p in parts]))
+    sha = pa.LargeStringArray.from_buffers(row0, pa.py_buffer(np.arange(0, len(hexed) + 1, 64)),
+                                           pa.py_buffer(hexed))
+    times = [_utc(np.concatenate([getattr(p, k) for p in parts])) for k in ("earliest", "latest")]
+    return Records(shape, pre, row0, sha, np.concatenate(lines), *times, dst, bad, rows, cols, group,
+                   member=member, encoding=parts[0].encoding)
+
+
+def _utc(values: np.ndarray) -> pd.Series:
+    """A UTC time column from datetime64[us] values."""
+    return pd.Series(values).dt.tz_localize("UTC")
 
 
 def _sample_shape(data: bytes) -> Shape:
@@ -368,74 +486,131 @@ def _sample_shape(data: bytes) -> Shape:
     return counts.most_common(1)[0][0]
 
 
-def _split(data: bytes, shape: Shape, yy_first: bool) -> _Pieces:
-    """Header, name and text of every record, cut at header lines of ``shape`` only.
+def _re2(pattern: bytes) -> str:
+    """A bytes pattern as RE2 text for binary input (Arrow matches bytes as Latin-1, so
+    ``\\xHH`` is the byte HH)."""
+    return "".join(chr(b) if b < 0x80 else f"\\x{b:02x}" for b in pattern)
 
-    One C-level ``re.split`` does the whole file: a header is a line start ('\\n') followed by
-    the shape's exact pattern, so text that merely looks like a header stays text.
+
+def _read_range(lo: int, hi: int, task: _Task, first: bool) -> _Part:
+    """Records whose header lies in ``_DATA[lo:hi]`` (``lo`` is 0 or a header line's start),
+    with every per-record column that does not depend on the rest of the file. ``first``: the
+    file's first record is in this range."""
+    data, size, shape = _DATA, hi - lo, task.shape
+    a = np.frombuffer(data, np.uint8, count=size, offset=lo)
+    newline = np.flatnonzero(a == 10)
+    bounds = np.concatenate(([0], newline + 1, [size])).astype(np.int64)
+    if bounds[-2] == size:               # the file's final line break starts no line
+        bounds = bounds[:-1]
+    buf = pa.py_buffer(memoryview(data)[lo:hi])
+    lines = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(bounds) - 1,
+                                             [None, pa.py_buffer(bounds), buf])
+    strict = _strict(shape, task.yy_first, named=False)
+    spans = pc.extract_regex_span(lines, "^(?P<h>" + _re2(strict) + ")")
+    del lines
+    hit = spans.is_valid().to_numpy(zero_copy_only=False)
+    length = np.asarray(spans.field(0).values).reshape(-1, 2)[:, 1]
+    if lo == 0:          # the file's first line may carry a BOM before its header
+        length = length.copy()
+        m = re.compile(b"(?:" + BOM + b")?" + strict).match(data, 0, bounds[1])
+        hit[0], length[0] = m is not None, m.end() if m else 0
+    line = np.flatnonzero(hit)
+    start = bounds[line]
+    stamp_end = start + length[line]
+    name_end = _name_ends(a, stamp_end, bounds[line + 1])
+    ends = np.append(start[1:], size)[:line.size]
+    rest_end = ends - (a[ends - 1] == 10)
+    pre = b""
+    if lo == 0 and line.size:
+        pre = data[:start[0] - 1] if start[0] else b""
+    elif lo == 0:                        # no header here: all of it comes before the first
+        pre = data[:size - 1] if hi < len(data) else data
+    others, other_rows = _other_shapes(a, lo, pre, newline, name_end, rest_end, shape)
+    part = _Part(len(newline), pre, line, others, other_rows)
+    if not line.size:
+        return part
+    # stamp, name, rest of each record: pieces of the range cut at these offsets, taken out
+    cuts = np.column_stack([start, stamp_end, name_end, rest_end]).ravel()
+    lead = 1 if start[0] > 0 else 0      # the text before the first header is a piece too
+    cuts = np.concatenate(([0] if lead else [], cuts, [size])).astype(np.int64)
+    pieces = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(cuts) - 1,
+                                              [None, pa.py_buffer(cuts), buf])
+    at = np.arange(lead, 4 * line.size + lead, 4)
+    stamp, name, rest = (pieces.take(pa.array(at + k)) for k in range(3))   # (numpy: slow)
+    del pieces
+    bad = _read_times(part, _fields(_flat(stamp), line.size, shape), task)
+    part.bad = {i: data[lo + start[i]:lo + stamp_end[i]] for i in bad.tolist()}
+    part.sha = _digests(data, np.append(start, size) + lo)
+    decoded = _decode((stamp, name, rest), task.encodings)
+    if decoded is not None:
+        part.encoding = decoded[0]
+        _columns_of(part, *decoded[1:], task=task, first=first)
+    return part
+
+
+def _name_ends(a: np.ndarray, stamp_end: np.ndarray, next_line: np.ndarray) -> np.ndarray:
+    """Where the "Name: " after each header ends (the header's end on system lines).
+
+    The name runs to the first ':' (at least one byte after the header) that is followed by a
+    space (taken with the name), or ends the line ('\\r' allowed before the line break).
     """
-    strict = _strict(shape, yy_first, named=False)
-    parts = re.compile(rb"\n(" + strict + rb")" + NAME).split(data)
-    pre, stamps, names, rests = parts[0], parts[1::3], parts[2::3], parts[3::3]
-    del parts
-    names = [x or b"" for x in names]      # b'' on system lines: a name piece is never empty
-    at_start = re.compile(rb"((?:" + BOM + rb")?" + strict + rb")" + NAME).match(pre)
-    if at_start:
-        stamps.insert(0, at_start.group(1))
-        names.insert(0, at_start.group(2) or b"")
-        rests.insert(0, pre[at_start.end():])
-        pre = b""
-    lead = len(pre) + 1 if not at_start else 0        # the pre-text and its line break
-    stamp_len, name_len, rest_len = _lengths(stamps), _lengths(names), _lengths(rests)
-    starts = lead + np.concatenate(([0], np.cumsum(stamp_len + name_len + rest_len + 1)[:-1]))
-    last = rests[-1] if rests else b""
-    if last.endswith(b"\n"):                 # the file's final line break ends the last line
-        rests[-1], rest_len[-1] = last[:-1], rest_len[-1] - 1
-    rest = _binary(rests, rest_len)
-    breaks = pc.count_substring(rest, b"\n").to_numpy().astype(np.int64)
-    return _Pieces(pre, stamps, names, rests, starts, (stamp_len, name_len), rest, breaks)
+    size = len(a)
+    colon = np.flatnonzero(a == 58)
+    after = np.full(colon.size, 10, np.uint8)            # the end of the range ends the line
+    inside = colon + 1 < size
+    after[inside] = a[colon[inside] + 1]
+    ok = (after == 32) | (after == 10)
+    cr = np.flatnonzero(after == 13)
+    if cr.size:
+        beyond = colon[cr] + 2
+        ok[cr] = (beyond >= size) | (a[np.minimum(beyond, size - 1)] == 10)
+    colon, spaced = colon[ok], after[ok] == 32
+    k = np.searchsorted(colon, stamp_end + 1)
+    k_ok = k < colon.size
+    q = np.where(k_ok, colon[np.minimum(k, colon.size - 1)] if colon.size else 0, size)
+    eol = next_line - (a[next_line - 1] == 10)           # the header line's end, '\n' excluded
+    named = k_ok & (q < eol)
+    space = spaced[np.minimum(k, colon.size - 1)] if colon.size else named
+    return np.where(named, q + 1 + (named & space), stamp_end)
 
 
-def _lengths(items: list[bytes]) -> np.ndarray:
-    return np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+def _flat(arr: pa.Array) -> bytes:
+    """The bytes of a binary array's values, back to back."""
+    offsets = np.frombuffer(arr.buffers()[1], np.int64, len(arr) + 1, arr.offset * 8)
+    return arr.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
 
 
-def _binary(items: list[bytes], lengths: np.ndarray) -> pa.Array:
-    """A binary array over one joined buffer (no per-item objects on the arrow side)."""
-    offsets = np.concatenate(([0], np.cumsum(lengths)))
-    return pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(items),
-                                            [None, pa.py_buffer(offsets),
-                                             pa.py_buffer(b"".join(items))])
-
-
-def _other_shapes(got: _Pieces, shape: Shape) -> tuple[Counter, set[int]]:
+def _other_shapes(a: np.ndarray, lo: int, pre: bytes, newline: np.ndarray,
+                  name_end: np.ndarray, rest_end: np.ndarray,
+                  shape: Shape) -> tuple[Counter, np.ndarray]:
     """Header-like lines of other shapes: they can only sit inside messages (or before them)."""
-    counts: Counter = Counter(s for s in map(_shape, LOOSE.finditer(b"\n" + got.pre))
+    counts: Counter = Counter(s for s in map(_shape, LOOSE.finditer(b"\n" + pre))
                               if s and s != shape)
-    multi = np.flatnonzero(got.breaks).tolist()      # few: most messages are one line
-    blob = b"\0".join([got.rests[i] for i in multi])  # one scan; NUL never starts a header line
-    ends = np.cumsum([len(got.rests[i]) + 1 for i in multi])
+    breaks = np.searchsorted(newline, rest_end) - np.searchsorted(newline, name_end)
+    multi = np.flatnonzero(breaks)                     # few: most messages are one line
+    data = _DATA
+    bounds = zip((name_end[multi] + lo).tolist(), (rest_end[multi] + lo).tolist())
+    blob = b"\0".join([data[s:e] for s, e in bounds])  # NUL never starts a header line
+    ends = np.cumsum(rest_end[multi] - name_end[multi] + 1)
     rows: set[int] = set()
     for m in LOOSE.finditer(blob):
         found = _shape(m)
         if found and found != shape:
             counts[found] += 1
-            rows.add(multi[int(np.searchsorted(ends, m.start(), side="right"))])
-    return counts, rows
+            rows.add(int(multi[np.searchsorted(ends, m.start(), side="right")]))
+    return counts, np.array(sorted(rows), dtype=np.int64)
 
 
-def _digests(data: bytes, starts: np.ndarray) -> pa.Array:
-    """SHA-256 hex of each record's bytes as in the file (its final line break included)."""
-    view = memoryview(data)
-    bounds = np.append(starts, len(data)).tolist()
+def _digests(data: bytes, bounds: np.ndarray) -> bytes:
+    """SHA-256 of each record's bytes as in the file (its final line break included), the
+    32-byte digests back to back (the parent writes them as hex)."""
+    view, sha = memoryview(data), hashlib.sha256
+    edges = bounds.tolist()
     chunks = []
-    for k in range(0, len(starts), 65536):      # joined per chunk: no million-object list
-        chunks.append(b"".join([hashlib.sha256(view[a:b]).digest()
-                                for a, b in zip(bounds[k:k + 65536], bounds[k + 1:k + 65537])]))
-    hexed = binascii.hexlify(b"".join(chunks))
-    offsets = np.arange(0, len(hexed) + 1, 64, dtype=np.int64)
-    return pa.LargeStringArray.from_buffers(len(starts), pa.py_buffer(offsets),
-                                            pa.py_buffer(hexed))
+    for k in range(0, len(edges) - 1, 65536):   # joined per chunk: no million-object list
+        chunks.append(b"".join([sha(view[a:b]).digest()
+                                for a, b in zip(edges[k:k + 65536], edges[k + 1:k + 65537])]))
+    return b"".join(chunks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -445,24 +620,24 @@ def _digests(data: bytes, starts: np.ndarray) -> pa.Array:
 _DIGITS_ONLY = bytes(b if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
 
 
-def _fields(headers: list[bytes], shape: Shape) -> np.ndarray:
-    """(7, n) integers d1 d2 d3 H M S ap (0 none, 1 am, 2 pm) from the headers, in one pass.
+def _fields(blob: bytes, n: int, shape: Shape) -> np.ndarray:
+    """(7, n) integers d1 d2 d3 H M S ap (0 none, 1 am, 2 pm) from the n headers back to back.
 
-    A header holds no digits but its fields, so every other byte becomes a separator (AM/PM
-    first become a 0/1 field of their own) and numpy reads the numbers at C speed.
+    A header holds no digits but its fields and ends with a space, so every other byte becomes
+    a separator (AM/PM first become a 0/1 field of their own) and numpy reads the numbers at C
+    speed.
     """
-    blob = b"\n".join(headers)
     if shape.clock12:
         for letter, digit in ((b"A", b" 0 "), (b"a", b" 0 "), (b"P", b" 1 "), (b"p", b" 1 ")):
             blob = blob.replace(letter, digit)
     values = np.fromstring(blob.translate(_DIGITS_ONLY), dtype=np.int32, sep=" ")
     del blob
     k = 5 + shape.seconds + shape.clock12
-    if values.size != len(headers) * k:   # cannot happen: every header matched one pattern
+    if values.size != n * k:      # cannot happen: every header matched one pattern
         raise InputError(f"{FORMAT}: internal error reading header times (got {values.size} "
-                         f"numbers for {len(headers)} headers)")
+                         f"numbers for {n} headers)")
     values = values.reshape(-1, k).T            # one contiguous row per field below
-    out = np.zeros((7, len(headers)), dtype=np.int32)
+    out = np.zeros((7, n), dtype=np.int32)
     out[:5] = values[:5]
     if shape.seconds:
         out[5] = values[5]
@@ -471,34 +646,82 @@ def _fields(headers: list[bytes], shape: Shape) -> np.ndarray:
     return out
 
 
-def _dates(f: np.ndarray, shape: Shape, yy_first: bool, date_order: str | None,
-           src: Source) -> tuple[str, np.ndarray]:
-    """Naive local datetimes from the fields; the day/month order is read from the whole file."""
-    year_at = shape.year if shape.year >= 0 else (0 if yy_first else 2)
-    a, b = [k for k in range(3) if k != year_at]
-    if year_at == 0:
+def _year_at(shape: Shape, yy_first: bool) -> int:
+    return shape.year if shape.year >= 0 else (0 if yy_first else 2)
+
+
+def _order(shape: Shape, yy_first: bool, date_order: str | None, high_a: int, high_b: int,
+           src: Source) -> str:
+    """The day/month order of the whole file from the maxima of its two non-year fields."""
+    if _year_at(shape, yy_first) == 0:
         if date_order in ("dmy", "mdy"):
             raise InputError(f"{FORMAT}: date_order={date_order!r} was given but the dates "
                              "start with the year; use date_order = \"ymd\" or leave it out")
-        order, month, day = "ymd", f[a], f[b]
+        order = "ymd"
     else:
         if date_order == "ymd":
             raise InputError(f"{FORMAT}: date_order='ymd' was given but the dates end with a "
                              "4-digit year; use dmy or mdy, or leave it out")
         # Only "is any value over 12" matters, so the maxima stand for the whole columns.
-        order = infer_date_order(f[a].max(initial=0, keepdims=True).tolist(),
-                                 f[b].max(initial=0, keepdims=True).tolist(), FORMAT,
-                                 date_order)
-        day, month = (f[a], f[b]) if order == "dmy" else (f[b], f[a])
+        order = infer_date_order([high_a], [high_b], FORMAT, date_order)
     src.assume(f"date order {order}" + (" (given)" if date_order else " (from the file)"))
-    year = f[year_at] + (2000 if shape.year == -1 else 0)
     if shape.year == -1:
         src.assume("2-digit years read as 20yy")
+    return order
+
+
+def _local_order(task: _Task, high: tuple[int, int]) -> str | None:
+    """The order one range can already tell: given, year first, or a day or month over 12 in
+    it (the whole file then agrees, or ``_order`` refuses it). None: the range cannot tell."""
+    if _year_at(task.shape, task.yy_first) == 0:
+        return "ymd"
+    if task.date_order in ("dmy", "mdy"):
+        return task.date_order
+    day_first, month_first = high[0] > 12, high[1] > 12
+    if day_first != month_first:
+        return "dmy" if day_first else "mdy"
+    return None
+
+
+def _naive_of(f: np.ndarray, shape: Shape, yy_first: bool, order: str) -> np.ndarray:
+    """Naive local datetimes from the fields read in ``order``."""
+    year_at = _year_at(shape, yy_first)
+    a, b = [k for k in range(3) if k != year_at]
+    if order == "ymd":
+        month, day = f[a], f[b]
+    else:
+        day, month = (f[a], f[b]) if order == "dmy" else (f[b], f[a])
+    year = f[year_at] + (2000 if shape.year == -1 else 0)
     hour = f[3]
     if shape.clock12:
         hour = np.where(f[6] == 2, hour % 12 + 12, hour % 12)
         hour = np.where(f[3] > 12, 99, hour)     # '13:00 PM' is not a time
-    return order, _naive(year, month, day, hour, f[4], f[5])
+    return _naive(year, month, day, hour, f[4], f[5])
+
+
+def _read_times(part: _Part, f: np.ndarray, task: _Task) -> np.ndarray:
+    """Instants of one range when it can tell the date order (else its fields are kept for
+    the parent); returns the rows whose date may be impossible."""
+    year_at = _year_at(task.shape, task.yy_first)
+    a, b = [k for k in range(3) if k != year_at]
+    part.high = (int(f[a].max(initial=0)), int(f[b].max(initial=0)))
+    part.order = _local_order(task, part.high)
+    if part.order:
+        naive = _naive_of(f, task.shape, task.yy_first, part.order)
+        _times(part, naive, task.zone)
+        return np.flatnonzero(np.isnat(naive))
+    part.fields = f
+    either = [np.isnat(_naive_of(f, task.shape, task.yy_first, o)) for o in ("dmy", "mdy")]
+    return np.flatnonzero(either[0] | either[1])
+
+
+def _times(part: _Part, naive: np.ndarray, zone: str) -> None:
+    """The instants of naive local times in the zone (both where DST makes them ambiguous)."""
+    earliest, latest, warn = localize(pd.Series(naive), zone)
+    part.earliest = earliest.dt.tz_localize(None).to_numpy()
+    part.latest = latest.dt.tz_localize(None).to_numpy()
+    warn = warn.to_numpy()
+    part.dst = {i: warn[i] for i in np.flatnonzero(warn != "").tolist()}
 
 
 _DAYS_IN_MONTH = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
@@ -524,52 +747,80 @@ def _naive(y, m, d, hh, mm, ss) -> np.ndarray:
 # Columns
 
 
-def _decode(r: Records) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """(stamp, name, text) as text: UTF-8 checked at C speed; else cp1252, else latin-1.
+def _decode(cols: tuple[pa.Array, ...], encodings: tuple[str, ...],
+            ) -> tuple[str, pa.Array, pa.Array, pa.Array] | None:
+    """(encoding, stamp, name, text): UTF-8 checked at C speed; else cp1252, else latin-1,
+    each tried on the whole file (None when none of ``encodings`` decodes these bytes).
 
     A file that is not UTF-8 (old Windows exports) is decoded whole in the fallback, so no row
     is lost; ``read`` records which encoding was used.
     """
-    cols = (r.stamp, r.name, r.rest)
     try:
-        return tuple(c.cast(pa.large_string()) for c in cols)
+        return ("utf-8", *(c.cast(pa.large_string()) for c in cols))
     except pa.ArrowInvalid:
         pass
-    for encoding in ("cp1252", "latin-1"):
+    for encoding in encodings[1:]:
         try:
             out = tuple(pa.array([b.decode(encoding) for b in c.to_pylist()], pa.large_string())
                         for c in cols)
         except UnicodeDecodeError:
             continue
-        r.encoding = encoding
-        return out
-    raise InputError(f"{FORMAT}: cannot decode the file")    # latin-1 decodes every byte
+        return (encoding, *out)
+    return None
 
 
-def _columns(r: Records, zone: str, owner: Sequence[str], region: str | None) -> dict:
-    stamp, name, body = _decode(r)
-    if r.crlf:
+def _columns_of(part: _Part, stamp: pa.Array, name: pa.Array, body: pa.Array, *, task: _Task,
+                first: bool) -> None:
+    """The per-record columns of one part (they depend on the record alone); columns with few
+    distinct values or mostly empty travel to the parent coded (see ``_resolve``)."""
+    if task.crlf:
         body = pc.replace_substring_regex(body, r"\r\z", "")   # the last line's CR ends it
     system = (pc.binary_length(name).to_numpy() == 0)
     # the name piece ends with ':' and the space after it, when there is one
     names = pc.utf8_slice_codeunits(pc.utf8_rtrim(name, characters=" "), 0, -1)
-    if r.n and not system[0] and E2E_NOTICE.match(body[0].as_py()):
+    if first and not system[0] and E2E_NOTICE.match(body[0].as_py()):
         system[0] = True       # the notice written as if the chat partner sent it (first line)
     kind, attachments = _kinds(body, system)
-    sender, from_owner, senders = _senders(names, system, body, owner, region)
-    earliest, latest, dst = localize(pd.Series(r.naive), zone)
-    return {"body": body, "display": names, "sender": sender, "kind": kind,
-            "attachments": attachments, "from_owner": from_owner, "system": system,
-            "group": _is_group(senders, system, body),
-            "earliest": earliest, "latest": latest, "stamp": _stamps(stamp),
-            "warnings": _warnings(r, dst, earliest, latest)}
+    coded, keys, mine, known, senders = _senders(names, system, body, task.own, task.region)
+    part.senders = frozenset(senders)
+    # group events only matter while the senders alone do not make it a group
+    part.group_events = len(part.senders) <= 2 and _group_events(system, body)
+    part.cols = {"body": body, "names": (coded, keys, system), "kind": kind,
+                 "attachments": attachments, "from_owner": mine, "owner_known": known,
+                 "stamp": _stamps(stamp)}
 
 
-def _kinds(body: pa.Array, system: np.ndarray) -> tuple[pd.Categorical, pa.Array]:
-    """Kind codes and attachment names; the costly extraction runs on matching rows only."""
+def _resolve(part: _Part) -> None:
+    """The coded columns of a part as plain text columns (in the parent, at C speed)."""
+    coded, keys, system = part.cols.pop("names")
+    indices = coded.indices
+    part.cols["display"] = coded.dictionary.take(indices)
+    part.cols["sender"] = pc.if_else(pa.array(system), "",
+                                     pa.array(keys, pa.large_string()).take(indices))
+    part.cols["attachments"] = _sparse(part.n, *part.cols["attachments"])
+
+
+def _sparse(n: int, rows: np.ndarray, values: pa.Array) -> pa.Array:
+    """n texts, empty but at ``rows``."""
+    if not len(rows):
+        return _empty(n)
+    at = np.zeros(n, np.int64)
+    at[rows] = np.arange(1, len(rows) + 1)
+    return pa.concat_arrays([pa.array([""], pa.large_string()), values]).take(pa.array(at))
+
+
+def _columns(r: Records) -> dict:
+    """What needs the whole file: out-of-order rows across the ranges."""
+    return {**r.cols, "earliest": r.earliest, "latest": r.latest,
+            "warnings": _warnings(r, r.earliest, r.latest)}
+
+
+def _kinds(body: pa.Array, system: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, pa.Array]]:
+    """Kind codes and (rows, names) of attachments; the costly extraction runs on matching rows
+    only."""
     codes = np.full(len(system), schema.KINDS.index("text"), dtype=np.int8)
-    files = np.full(len(system), "", dtype=object)
     hits = np.flatnonzero(pc.match_substring_regex(body, KIND_RE).to_numpy(zero_copy_only=False))
+    files = np.full(hits.size, "", dtype=object)
     if hits.size:
         found = pc.extract_regex(body.take(pa.array(hits)), KIND_RE)
         for kind in ("omitted", "fa", "fb", "fc", "call", "deleted"):
@@ -577,11 +828,10 @@ def _kinds(body: pa.Array, system: np.ndarray) -> tuple[pd.Categorical, pa.Array
             nonempty = col.astype(bool)
             codes[hits[nonempty]] = schema.KINDS.index(_KIND_OF.get(kind, "media"))
             if kind.startswith("f"):
-                files[hits[nonempty]] = col[nonempty]
+                files[nonempty] = col[nonempty]
     codes[system] = schema.KINDS.index("system")
-    files[system] = ""
-    return (pd.Categorical.from_codes(codes, dtype=schema.COLUMNS["kind"]),
-            pa.array(files, pa.large_string()))
+    named = (files != "") & ~system[hits]
+    return codes, (hits[named], pa.array(files[named].tolist(), pa.large_string()))
 
 
 _KIND_OF = {"call": "call", "deleted": "deleted"}
@@ -609,25 +859,25 @@ def sender_key(name: str, region: str | None) -> str:
         return accounts.key_for("phone", clean, region)
     return accounts.key_for(PLATFORM, clean, region)
 
-
-def _senders(names: pa.Array, system: np.ndarray, body: pa.Array, owner: Sequence[str],
-             region: str | None) -> tuple[pa.Array, pd.arrays.BooleanArray, set[str]]:
-    """Sender keys (worked out once per distinct name), from_owner, the distinct senders."""
+def _senders(names: pa.Array, system: np.ndarray, body: pa.Array, own: frozenset[str],
+             region: str | None) -> tuple[pa.DictionaryArray, list[str], np.ndarray, np.ndarray,
+                                          set[str]]:
+    """The names coded, the sender key of each distinct name (worked out once per name),
+    from_owner as (value, known), the distinct senders."""
     coded = pc.dictionary_encode(names)
     distinct = [sender_key(u, region) for u in coded.dictionary.to_pylist()]
-    keys = pa.array(distinct, pa.large_string()).take(coded.indices)
-    keys = pc.if_else(pa.array(system), "", keys)
     used = pc.unique(coded.indices.filter(pa.array(~system))).to_pylist()
     senders = {distinct[i] for i in used} - {""}
-    own = _owner_keys(owner, region)
     if own:
+        keys = pa.array(distinct, pa.large_string()).take(coded.indices)
         mine = pc.is_in(keys, value_set=pa.array(sorted(own), pa.large_string()))
-        from_owner = pd.array(mine.to_numpy(zero_copy_only=False), dtype="boolean")
+        mine = mine.to_numpy(zero_copy_only=False).copy()
     else:
-        from_owner = pd.array(np.full(len(system), pd.NA), dtype="boolean")
+        mine = np.zeros(len(system), dtype=bool)
+    known = np.full(len(system), bool(own))
     for i in np.flatnonzero(system).tolist():
-        from_owner[i] = bool(OWNER_ACTION.match(body[i].as_py()))
-    return keys, from_owner, senders
+        mine[i], known[i] = bool(OWNER_ACTION.match(body[i].as_py())), True
+    return coded, distinct, mine, known, senders
 
 
 def _stamps(header: pa.Array) -> pa.Array:
@@ -636,28 +886,26 @@ def _stamps(header: pa.Array) -> pa.Array:
     return pc.utf8_rtrim(text, characters=" -\u2013]:\u00a0\u202f\u200e\u200f\u202c")
 
 
-def _warnings(r: Records, dst: pd.Series, earliest: pd.Series, latest: pd.Series) -> pa.Array:
-    warn = dst.to_numpy(dtype=object, na_value="", copy=True)
-    bad = np.isnat(r.naive)
+def _warnings(r: Records, earliest: pd.Series, latest: pd.Series) -> pa.Array:
+    bad = earliest.isna().to_numpy()
     previous = earliest.shift(1).ffill()
     back = (latest < previous).to_numpy(dtype=bool, na_value=False)
-    for i in sorted(set(np.flatnonzero(bad | back | (warn != "")).tolist()) | r.other_layout):
-        parts = [warn[i]] if warn[i] else []
+    rows = sorted(set(np.flatnonzero(bad | back).tolist()) | r.other_layout | set(r.dst))
+    texts = []
+    for i in rows:
+        parts = [r.dst[i]] if i in r.dst else []
         if bad[i]:
-            parts.append(f"impossible date or time in header {r.stamp[i].as_py()!r}: "
-                         "no time kept")
+            parts.append(f"impossible date or time in header {r.bad[i]!r}: no time kept")
         if back[i]:
             parts.append(FORGED)
         if i in r.other_layout:
             parts.append(OTHER_LAYOUT)
-        warn[i] = "; ".join(parts)
-    return pa.array(warn, pa.large_string())
+        texts.append("; ".join(parts))
+    return _sparse(r.n, np.array(rows, dtype=np.int64), pa.array(texts, pa.large_string()))
 
 
-def _is_group(senders: set[str], system: np.ndarray, body: pa.Array) -> bool:
-    """More than two people write, or the chat has group events (created, added, left)."""
-    if len(senders) > 2:
-        return True
+def _group_events(system: np.ndarray, body: pa.Array) -> bool:
+    """System lines only group chats have (created, added, left)."""
     return any(GROUP_EVENTS.search(body[i].as_py()) for i in np.flatnonzero(system).tolist())
 
 
@@ -670,7 +918,7 @@ def _frame(src: Source, r: Records, c: dict, chat: str, member: str | None) -> p
     locator = pc.binary_join_element_wise(
         pa.scalar(prefix, pa.large_string()), pc.cast(pa.array(r.lines), pa.large_string()),
         pa.scalar("", pa.large_string()))
-    group = c["group"]
+    group = r.group
     basis = np.where(c["earliest"].isna(), schema.TIME_BASES.index("missing"),
                      schema.TIME_BASES.index("local_declared"))
     cols = {
@@ -682,8 +930,9 @@ def _frame(src: Source, r: Records, c: dict, chat: str, member: str | None) -> p
         "sent_at": c["earliest"], "sent_at_latest": c["latest"], "sent_at_raw": _s(c["stamp"]),
         "time_basis": pd.Categorical.from_codes(basis, dtype=schema.COLUMNS["time_basis"]),
         "sender": _s(c["sender"]), "sender_display": _s(c["display"]), "body": _s(c["body"]),
-        "kind": c["kind"], "attachments": _s(c["attachments"]), "warnings": _s(c["warnings"]),
-        "from_owner": c["from_owner"],
+        "kind": pd.Categorical.from_codes(c["kind"], dtype=schema.COLUMNS["kind"]),
+        "attachments": _s(c["attachments"]), "warnings": _s(c["warnings"]),
+        "from_owner": pd.arrays.BooleanArray(c["from_owner"], ~c["owner_known"]),
         # a chat export names no recipients, subjects or replies
         "recipients": _s(_empty(r.n)), "subject": _s(_empty(r.n)),
         "in_reply_to": _s(_empty(r.n)),
