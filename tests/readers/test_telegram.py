@@ -322,3 +322,118 @@ def test_html_without_offset_needs_zone(tmp_path: Path) -> None:
     assert "non-existent" in df["warnings"].iloc[0]
     assert df["kind"].iloc[1] == "media" and df["attachments"].iloc[1] == "photos/photo_1.jpg"
     assert df["sent_at"].iloc[1] == ts("2024-03-31 02:10")
+
+
+# --- the plain layout read by byte ranges (msgspec, two processes) ---------------------------
+# A single-chat export as Telegram Desktop indents it is cut at message starts and read by
+# several processes; anything else (or any doubt) is read by the walker. Both must give the
+# walker's frame exactly.
+
+def varied(i: int) -> dict:
+    """A message of one of the shapes a real export has (text, entities, media, calls, ...)."""
+    shape = i % 7
+    if shape == 0:
+        return message(i, ["see ", {"type": "link", "text": f"https://example.net/{i}"}, " ok"],
+                       text_entities=[{"type": "plain", "text": "see "}])
+    if shape == 1:
+        return message(i, f"caf\u00e9 {i} \U0001F600", reply_to_message_id=i - 1,
+                       edited_unixtime=str(1700000100 + i))
+    if shape == 2:
+        return message(i, "photo", photo=f"photos/photo_{i}.jpg", width=10, height=10)
+    if shape == 3:
+        return {"id": i, "type": "service", "date_unixtime": str(1700000000 + i),
+                "actor": "B", "actor_id": "user2", "action": "phone_call",
+                "discard_reason": "missed", "duration_seconds": i % 60, "text": ""}
+    if shape == 4:
+        return {**message(i, "from B"), "from": "B", "from_id": "user2",
+                "forwarded_from": "C", "file": "f.pdf", "file_name": "f.pdf"}
+    if shape == 5:
+        return message(i, "x" * (i % 300))
+    return message(i, [{"type": "bold", "text": "b"}, " tail"])
+
+
+def walker_only(monkeypatch) -> None:
+    """Make read() use the reference walker for every file."""
+    monkeypatch.setattr(telegram_json, "_layout", lambda path: None)
+
+
+def read_with(path: Path, monkeypatch, processes: str, **kw) -> pd.DataFrame:
+    with monkeypatch.context() as m:
+        m.setenv("WHOA_PROCESSES", processes)
+        return telegram_json.read(path, **kw)
+
+
+@pytest.fixture
+def small_ranges(monkeypatch):
+    """Several processes even for a small file (the real threshold is a few MB)."""
+    monkeypatch.setattr(telegram_json._parallel, "MIN_BYTES", 64 << 10)
+
+
+def test_two_processes_give_the_one_process_frame(tmp_path: Path, monkeypatch,
+                                                  small_ranges) -> None:
+    path = write(tmp_path, single_chat([varied(i) for i in range(6000)]))
+    assert path.stat().st_size > 1 << 20
+    layout = telegram_json._layout(path)
+    assert layout is not None                                   # the plain layout is seen
+    assert telegram_json._parallel.processes(layout.end - layout.start) >= 2
+    two = read_with(path, monkeypatch, "2", owner=["A"])
+    one = read_with(path, monkeypatch, "1", owner=["A"])
+    pd.testing.assert_frame_equal(two, one, check_exact=True)
+    walker_only(monkeypatch)
+    pd.testing.assert_frame_equal(two, telegram_json.read(path, owner=["A"]), check_exact=True)
+    assert list(two["locator"].iloc[[0, 5999]]) == ["json:$.messages[0]",
+                                                    "json:$.messages[5999]"]
+    data = path.read_bytes()
+    start = data.index(b'{\n   "id": 3000,')
+    end = data.index(b"\n  }", start) + 4
+    assert two["record_sha256"].iloc[3000] == hashlib.sha256(data[start:end]).hexdigest()
+
+
+def test_minified_export_is_read_by_the_walker(tmp_path: Path, monkeypatch,
+                                               small_ranges) -> None:
+    doc = {"name": "X", "type": "personal_chat", "id": 2,
+           "messages": [varied(i) for i in range(3000)]}
+    path = write(tmp_path, json.dumps(doc, ensure_ascii=False))
+    assert telegram_json._layout(path) is None
+    df = read_with(path, monkeypatch, "2")
+    assert len(df) == 3000 and df["locator"].iloc[-1] == "json:$.messages[2999]"
+    walker_only(monkeypatch)
+    pd.testing.assert_frame_equal(df, telegram_json.read(path), check_exact=True)
+
+
+def test_damage_in_one_range_falls_back_to_the_walker(tmp_path: Path, monkeypatch,
+                                                      small_ranges) -> None:
+    text = single_chat([varied(i) for i in range(3000)])
+    text = text.replace('"text": "x', '"text": x', 1)           # one message's JSON broken
+    path = write(tmp_path, text)
+    assert telegram_json._layout(path) is not None              # the layout looks plain...
+    df = read_with(path, monkeypatch, "2")
+    assert (df["kind"] == "unparsed").sum() == 1 and len(df) == 3000
+    assert "damaged JSON" in df.loc[df["kind"] == "unparsed", "warnings"].iloc[0]
+    walker_only(monkeypatch)                                    # ...the walker's result
+    pd.testing.assert_frame_equal(df, telegram_json.read(path), check_exact=True)
+
+
+@pytest.mark.parametrize("odd", ["lone_surrogate", "invalid_utf8", "nan", "deep",
+                                 "sender_order"])
+def test_messages_msgspec_refuses_read_as_the_walker_does(tmp_path: Path, monkeypatch,
+                                                          small_ranges, odd: str) -> None:
+    msgs = [varied(i) for i in range(2000)]
+    if odd == "lone_surrogate":
+        msgs[1500] = message(1500, "a\udc80b")          # JSON can escape it; UTF-8 cannot
+    elif odd == "nan":
+        msgs[1500] = message(1500, "n", duration_seconds=float("nan"))
+    elif odd == "deep":
+        msgs[1500] = message(1500, "d", extra=json.loads("[" * 300 + "]" * 300))
+    elif odd == "sender_order":   # null and the text "None": the walker keeps the first key
+        msgs[10] = {**message(10), "from": "Z", "from_id": None}
+        msgs[1500] = {**message(1500), "from": "Z", "from_id": "None"}
+    data = single_chat(msgs).encode("utf-8", "surrogatepass")
+    if odd == "invalid_utf8":
+        data = data.replace(b'"x', b'"\xff\xe9x', 1)
+    path = tmp_path / "result.json"
+    path.write_bytes(data)
+    df = read_with(path, monkeypatch, "2", tz="UTC")
+    assert len(df) == 2000
+    walker_only(monkeypatch)
+    pd.testing.assert_frame_equal(df, telegram_json.read(path, tz="UTC"), check_exact=True)

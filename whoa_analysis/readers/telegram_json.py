@@ -35,15 +35,21 @@ at a time, so its size does not bound memory; each row hashes its message's exac
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import InputError
+from . import _parallel
 from . import _telegram as tg
 from ._common import Head, Source, localize, require_tz
 
@@ -86,6 +92,14 @@ def sniff(head: Head) -> bool:
 def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
          date_order: str | None = None, region: str | None = None) -> pd.DataFrame:
     src = Source(Path(path), FORMAT)
+    walk = _fast(src.path)
+    if walk is None:        # not the plain layout, or anything in doubt: the reference walk
+        walk = _walk(src)
+    return _finish(walk.frame(), walk, src, tz, tg.owner_idents(owner))
+
+
+def _walk(src: Source) -> _Walk:
+    """The whole file through the bounded JSON walker (any layout, damage, full exports)."""
     walk = _Walk()
     try:
         with open(src.path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
@@ -96,7 +110,7 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     if not walk.found:
         raise InputError(f"{src.path.name}: expected a Telegram Desktop result.json (an object "
                          "with 'messages' or 'chats'); got none of them: pass the right file")
-    return _finish(walk.frame(), walk, src, tz, tg.owner_idents(owner))
+    return walk
 
 
 class _Walk:
@@ -189,15 +203,18 @@ class _Walk:
         """
         if not self.rows:
             return
-        for name, values in zip(FIELDS, zip(*self.rows, strict=True), strict=True):
-            self.columns[name].append(_text_chunk(values) if name in ARROW_FIELDS
-                                      else values)
+        # One 2-D object array is a faster transpose than zip(*rows) (fewer Python objects).
+        table = np.empty((len(self.rows), len(FIELDS)), dtype=object)
+        table[:] = self.rows
+        for j, name in enumerate(FIELDS):
+            self.columns[name].append(_pack(name, table[:, j]))
         self.rows.clear()
 
     def frame(self) -> pd.DataFrame:
         """The rows read, one column per field (text columns Arrow-backed where they can be)."""
         self.flush()
-        return pd.DataFrame({name: _column(chunks) for name, chunks in self.columns.items()})
+        return pd.DataFrame({name: _column(name, chunks)
+                             for name, chunks in self.columns.items()})
 
 
 #: Rows per batch moved from tuples into columns.
@@ -207,19 +224,57 @@ ARROW_FIELDS = frozenset({"locator", "record_sha256", "kind", "sent_at_raw", "se
                           "sender_display", "body", "attachments", "in_reply_to", "warnings"})
 
 
-def _text_chunk(values: tuple) -> pa.Array | tuple:
+#: Fields holding whole numbers or nothing (Arrow int64 per batch; a value beyond 64 bits
+#: keeps its batch as Python objects).
+INT_FIELDS = frozenset({"_epoch", "_edited_epoch", "duration_s"})
+#: Of those, the ones only used to compute times: given as Int64 rather than Python ints.
+EPOCH_FIELDS = frozenset({"_epoch", "_edited_epoch"})
+
+
+def _pack(name: str, values: np.ndarray) -> pa.Array | np.ndarray:
+    """One batch of a field in a compact form; anything Arrow refuses stays as it was.
+
+    Text that Arrow cannot hold (lone surrogates from JSON escapes or undecodable bytes)
+    keeps its batch as Python objects, shown escaped later by ``schema.conform``.
+    """
+    if name == "_chat":
+        return values.astype(np.int64)
     try:
-        return pa.array(values, type=pa.large_string())
-    except (pa.ArrowException, UnicodeError, TypeError):   # e.g. undecodable bytes kept
-        return values
+        return pa.array(values, type=pa.int64() if name in INT_FIELDS else pa.large_string(),
+                        from_pandas=False)
+    except (pa.ArrowException, UnicodeError, TypeError, OverflowError):
+        return values.copy()        # not a view that would keep the whole batch alive
 
 
-def _column(chunks: list) -> pd.Series:
-    if chunks and all(isinstance(c, pa.Array) for c in chunks):
+def _column(name: str, chunks: list) -> pd.Series:
+    """A field's batches joined: schema text in Arrow, numbers as Int64, the rest as objects
+    (the extra columns the frame has always had as Python values)."""
+    if name == "_chat":
+        return pd.Series(np.concatenate(chunks) if chunks else np.zeros(0, np.int64))
+    arrow = bool(chunks) and all(isinstance(c, pa.Array) for c in chunks)
+    if arrow and name in ARROW_FIELDS:
         arr = pa.chunked_array(chunks, type=pa.large_string())
         return pd.Series(pd.arrays.ArrowStringArray(arr), copy=False)
-    values = [v for c in chunks for v in (c.to_pylist() if isinstance(c, pa.Array) else c)]
+    if arrow and name in EPOCH_FIELDS:
+        arr = pa.chunked_array(chunks, type=pa.int64())
+        return pd.Series(arr.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
+    parts = [_objects(c) if isinstance(c, pa.Array) else c for c in chunks]
+    values = np.empty(sum(len(p) for p in parts), dtype=object)
+    at = 0
+    for part in parts:
+        values[at:at + len(part)] = part
+        at += len(part)
     return pd.Series(values, dtype=object)
+
+
+def _objects(arr: pa.Array) -> np.ndarray:
+    """Python values of an Arrow batch, one object per distinct value (a sender's name is
+    one string shared by its messages, not a million copies)."""
+    enc = arr.dictionary_encode()
+    values = np.empty(len(enc.dictionary) + 1, dtype=object)
+    values[:-1] = enc.dictionary.to_pylist()
+    values[-1] = None
+    return values[enc.indices.fill_null(len(enc.dictionary)).to_numpy()]
 
 
 def _hash(text: str) -> str:
@@ -279,10 +334,12 @@ def _str_of(value: object) -> str:
 
 def _stamp(msg: dict) -> tuple[int | None, str | None, str, str]:
     """(epoch seconds, local text, text as exported, warning): ``date_unixtime`` wins."""
-    unix = msg.get("date_unixtime")
+    return _stamp_of(msg.get("date_unixtime"), msg.get("date"))
+
+
+def _stamp_of(unix: object, local: object) -> tuple[int | None, str | None, str, str]:
     if type(unix) is str and unix.isdigit():      # the common case, first
         return int(unix), None, unix, ""
-    local = msg.get("date")
     epoch = _epoch_of(unix)
     if epoch is not None:
         return epoch, None, str(unix), ""
@@ -356,6 +413,332 @@ def _opt_int(msg: dict, key: str) -> int | None:
 
 def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
+
+
+# --- the plain layout: byte ranges, msgspec, both cores ---------------------------------------
+# Telegram Desktop writes a single chat as a few top-level keys, then "messages" with one
+# message per line-start at a fixed indent. A raw newline cannot occur inside a JSON string,
+# so ",\n  {" at that indent can only separate two messages: the file is cut there into byte
+# ranges (one per process), each message's exact bytes are hashed and decoded with msgspec into
+# the fields a row needs. Anything that does not fit that picture exactly (another layout, a
+# full-account export, a message msgspec and the stdlib both refuse, an unusually deep or huge
+# message) is "doubt", and the whole file goes through the walker above instead: the result is
+# the walker's, whichever way it was read.
+
+#: The messages array of a single-chat export: (top-level indent, message indent).
+_MESSAGES_AT = re.compile(rb'\n( *)"messages": \[\n( +)\{')
+#: How far into the file the messages array must start (a chat's header is a few lines).
+HEAD_LIMIT = 1 << 20
+#: Bytes read at a time by each process, and rows per batch there: small enough that the
+#: transient copies and row tuples stay a few MB beside the columns being built.
+CHUNK = 1 << 22
+FAST_BATCH = 1 << 14
+#: Larger messages go to the walker, which reads records of up to 64 MiB characters whole.
+MAX_FAST_RECORD = 1 << 24
+#: Deeper messages go to the walker: how deep the stdlib decoder can go depends on the stack
+#: it is called from, so near its limit only the walker itself gives the walker's result.
+MAX_DEPTH = 200
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+
+
+class _Doubt(Exception):
+    """The file is not exactly the plain layout: read it with the walker instead."""
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the messages are: bytes ``[start, end)`` from the first '{' to the last '}'."""
+
+    start: int
+    end: int
+    sep: bytes      # what separates two messages: b",\n" + the indent
+    chat: dict      # name, type, id of the chat (as the walker keeps them)
+    me: object      # personal_information.user_id, if the header has it
+
+
+U = msgspec.UNSET
+
+
+class _Msg(msgspec.Struct, gc=False):
+    """The keys a row reads; others are skipped. A missing key reads as None (as ``dict.get``
+    does), except where presence itself matters (media keys, text)."""
+
+    type: Any = None
+    id: Any = None
+    date: Any = None
+    date_unixtime: Any = None
+    from_: Any = msgspec.field(default=None, name="from")
+    from_id: Any = None
+    actor: Any = None
+    actor_id: Any = None
+    action: Any = None
+    text: Any = U
+    reply_to_message_id: Any = None
+    edited_unixtime: Any = None
+    duration_seconds: Any = None
+    discard_reason: Any = None
+    forwarded_from: Any = None
+    file_name: Any = U
+    photo: Any = U
+    file: Any = U
+    contact_information: Any = U
+    location_information: Any = U
+    poll: Any = U
+    game: Any = U
+    invoice: Any = U
+    media_type: Any = U
+
+
+_DECODE = msgspec.json.Decoder(_Msg).decode
+_JSON = json.JSONDecoder()     # the walker's decoder, for what msgspec refuses
+_astuple = msgspec.structs.astuple
+_REFUSED = (msgspec.MsgspecError, ValueError, RecursionError)
+
+
+def _fast(path: Path) -> _Walk | None:
+    """The rows of a plain single-chat export read by byte ranges, or None (use the walker)."""
+    layout = _layout(path)
+    if layout is None:
+        return None
+    size = layout.end - layout.start
+    parts = _parallel.cut(size, _parallel.processes(size),
+                          lambda pos: _next_start(path, layout, pos))
+    jobs = [(str(path), layout.start + a, layout.start + b, layout.sep) for a, b in parts]
+    try:
+        results = _parallel.run(_read_part, jobs)
+    except _Doubt:
+        return None
+    if any(r is None for r in results) or _order_matters([keys for _, keys in results]):
+        return None
+    walk = _Walk()
+    walk.found, walk.chats, walk.me = True, [layout.chat], layout.me
+    for columns, _ in results:
+        for name in FIELDS:
+            walk.columns[name].extend(columns[name])
+    n = sum(len(c) for c in walk.columns["kind"])
+    walk.columns["locator"] = [_locators(n)]
+    walk.columns["_chat"] = [np.zeros(n, dtype=np.int64)]     # one chat
+    return walk
+
+
+def _layout(path: Path) -> _Layout | None:
+    """The plain single-chat layout's facts, or None when the file is anything else."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(HEAD_LIMIT)
+        fh.seek(max(0, size - 4096))
+        tail_at = fh.tell()
+        tail = fh.read()
+    bom = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    found = _MESSAGES_AT.search(head, bom)
+    if found is None:
+        return None
+    top = _header(head[bom:found.start()])
+    if top is None or not top.keys().isdisjoint({"messages", "chats", "left_chats"}):
+        return None
+    closing = re.compile(rb"\}\n" + re.escape(found.group(1)) + rb"\]\n\}[ \t\r\n]*\Z")
+    end = closing.search(tail)
+    start = found.end() - 1
+    if end is None or tail_at + end.start() + 1 <= start:
+        return None
+    info = top.get("personal_information")
+    return _Layout(start, tail_at + end.start() + 1, b",\n" + found.group(2),
+                   {k: top[k] for k in ("name", "type", "id") if k in top},
+                   info.get("user_id") if isinstance(info, dict) else None)
+
+
+def _header(data: bytes) -> dict | None:
+    """The top-level members before "messages" (valid JSON members followed by a comma)."""
+    text = data.decode("utf-8", "surrogateescape").rstrip(" \t\r\n")
+    if text.endswith(","):
+        text = text[:-1]
+    elif text.strip() != "{":
+        return None
+    try:
+        top = json.loads(text + "}")
+    except (ValueError, RecursionError):
+        return None
+    return top if isinstance(top, dict) else None
+
+
+def _next_start(path: Path, layout: _Layout, pos: int) -> int:
+    """The first message start at or after ``pos`` (relative to the first message)."""
+    mark = layout.sep + b"{"
+    with open(path, "rb") as fh:
+        fh.seek(layout.start + pos)
+        at, tail = pos, b""
+        while at < layout.end - layout.start:
+            data = fh.read(1 << 20)
+            if not data:
+                break
+            buf = tail + data
+            hit = buf.find(mark)
+            if hit >= 0:
+                return at - len(tail) + hit + len(layout.sep)
+            tail = buf[-len(mark):]
+            at += len(data)
+    return layout.end - layout.start
+
+
+def _locators(n: int) -> pa.Array:
+    """``json:$.messages[i]`` for every message, built in Arrow."""
+    index = pa.array(np.arange(n, dtype=np.int64)).cast(pa.large_string())
+    text = pa.large_string()
+    return pc.binary_join_element_wise(pa.scalar("json:$.messages[", text), index,
+                                       pa.scalar("]", text), pa.scalar("", text))
+
+
+def _read_part(path: str, start: int, end: int, sep: bytes) -> tuple[dict, dict] | None:
+    """The columns of the messages in bytes ``[start, end)`` of the file (a forked worker, or
+    the only process) and the sender keys met; None when anything there is in doubt."""
+    walk = _Walk()
+    keys: dict[tuple, tuple[str, str]] = {}
+    mark = sep + b"{"
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(start)
+            left, rest = end - start, b""
+            while left > 0 or rest:
+                data = fh.read(min(CHUNK, left)) if left > 0 else b""
+                left -= len(data)
+                buf = rest + data
+                last = left <= 0 or not data
+                cut = len(buf) if last else buf.rfind(mark)
+                if cut < 0:
+                    rest = buf           # one message longer than a chunk: read on
+                    continue
+                block, rest = buf[:cut], b"" if last else buf[cut + len(sep):]
+                if last and block.endswith(sep):
+                    block = block[:-len(sep)]    # the separator before the next range
+                _messages(block, mark, len(sep), walk, keys)
+                if last:
+                    break
+    except _Doubt:
+        return None
+    walk.flush()
+    walk.columns["locator"] = walk.columns["_chat"] = []     # the parent numbers the rows
+    return walk.columns, keys
+
+
+def _order_matters(parts: list[dict[tuple, tuple[str, str]]]) -> bool:
+    """True when one sender was given by a text id and by another value with the same text
+    (``"None"`` and null, say) and the two give different keys: the walker would have used
+    whichever it met first, so only the walker can say."""
+    seen: dict[tuple, tuple[str, str]] = {}
+    for keys in parts:
+        for (ident, name, _), found in keys.items():
+            if seen.setdefault((ident, name), found) != found:
+                return True
+    return False
+
+
+def _messages(block: bytes, mark: bytes, step: int, walk: _Walk,
+              keys: dict[tuple, tuple[str, str]]) -> None:
+    """Rows for the messages of one block (whole messages separated by ``mark``)."""
+    view = memoryview(block)
+    rows, n, p = walk.rows, len(block), 0
+    while p < n:
+        q = block.find(mark, p)
+        if q < 0:
+            q = n
+        if block[q - 1] != 0x7D or q - p > MAX_FAST_RECORD or (
+                q - p > 2 * MAX_DEPTH and _deep(block, p, q)):
+            raise _Doubt
+        raw = view[p:q]
+        try:
+            msg = _DECODE(raw)
+        except _REFUSED:
+            msg = None
+        row = None if msg is None else _fast_row(msg, raw, keys)
+        rows.append(_slow_row(bytes(raw), keys) if row is None else row)
+        if len(rows) >= FAST_BATCH:
+            walk.flush()
+        p = q + step
+
+
+def _deep(block: bytes, p: int, q: int) -> bool:
+    """True when the message at ``block[p:q]`` nests deeper than MAX_DEPTH (brackets outside
+    strings); counting brackets first settles nearly every message cheaply."""
+    if block.count(b"[", p, q) + block.count(b"{", p, q) <= MAX_DEPTH:
+        return False
+    codes = np.frombuffer(_STRING.sub(b"", block[p:q]), dtype=np.uint8)
+    step = (np.isin(codes, (0x5B, 0x7B)).astype(np.int64)
+            - np.isin(codes, (0x5D, 0x7D)).astype(np.int64))
+    return bool(len(step)) and int(np.cumsum(step).max()) > MAX_DEPTH
+
+
+def _slow_row(raw: bytes, keys: dict[tuple, tuple[str, str]]) -> tuple:
+    """A message msgspec refused or that has an uncommon shape, read as the walker reads it."""
+    text = raw.decode("utf-8", "surrogateescape")
+    try:
+        obj, end = _JSON.raw_decode(text)
+    except (ValueError, RecursionError):
+        raise _Doubt from None
+    if end != len(text):
+        raise _Doubt
+    fresh: dict[tuple, tuple[str, str]] = {}
+    try:
+        row = _row(obj, "", text, 0, fresh)
+    except _Bad as exc:
+        return _unparsed("", text, 0, f"unreadable message: {exc}")
+    ident = obj.get("actor_id" if obj.get("type") == "service" else "from_id")
+    for (text_id, name), found in fresh.items():     # the sender met, as _fast_row keeps it
+        if keys.setdefault((text_id, name, type(ident) is str), found) != found:
+            raise _Doubt
+    return row
+
+
+def _fast_row(m: _Msg, raw: memoryview, keys: dict[tuple, tuple[str, str]]) -> tuple | None:
+    """``_row`` for a decoded struct; None for the uncommon shapes (``_slow_row`` reads them)."""
+    # Runs once per message: all fields in one C call, then plain local look-ups.
+    (mtype, ident, date, unix, name, from_id, actor, actor_id, action, text, reply, edited,
+     duration, reason, forwarded, file_name, *media) = _astuple(m)
+    if mtype == "message":
+        service, action = False, ""
+    elif mtype == "service":
+        service, name, from_id = True, actor, actor_id
+        action = _str_of(action)
+    else:
+        return None
+    if type(text) is str:
+        body = text
+    elif type(text) is list:
+        try:
+            body = "".join([_part(p) for p in text])
+        except _Bad:
+            return None
+    else:
+        return None
+    if type(name) is not str:
+        name = _str_of(name)
+    if type(unix) is str and unix.isdigit():
+        epoch, local, stamp_raw, warn = int(unix), None, unix, ""
+    else:
+        epoch, local, stamp_raw, warn = _stamp_of(unix, date)
+    attachments = ""
+    if service:
+        kind = "call" if action in CALL_ACTIONS else "system"
+    elif media.count(U) == len(media):
+        kind = "text"
+    else:
+        kind = "media"
+        present = {k: v for k, v in zip(MEDIA_KEYS, media, strict=True) if v is not U}
+        if file_name is not U:
+            present["file_name"] = file_name
+        attachments = _attachments(present)
+    # The walker keeps the first key worked out for ``(str(from_id), name)``; whether it came
+    # from a text id is kept too, so the parent can tell when the order would have mattered.
+    who = (from_id, name, True) if type(from_id) is str else (str(from_id), name, False)
+    found = keys.get(who)
+    if found is None:
+        found = keys[who] = (tg.sender_key(from_id, name), tg.name_key(name))
+    return ("", hashlib.sha256(raw).hexdigest(), 0, kind, epoch, local, stamp_raw, found[0],
+            name, found[1], body, attachments, "" if reply is None else str(reply), warn,
+            "" if ident is None else str(ident), action,
+            duration if type(duration) is int else None,
+            "" if reason is None else _str_of(reason),
+            None if edited is None else _epoch_of(edited),
+            "" if forwarded is None else _str_of(forwarded))
 
 
 # --- after the walk: times, conversations, owner ---------------------------------------------
