@@ -86,3 +86,73 @@ def test_two_runs_give_identical_tables(case_file: Path, tmp_path: Path):
     for name in ("messages.csv", "contacts_after_notice.csv", "import_report.csv",
                  "summary.json", "messages.parquet"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+# The viewing exports are made column by column (Arrow string kernels, one Python check per
+# distinct formula-like value, numpy for times) and the CSV written by Arrow; these pin them to
+# the cell-by-cell definition (`neutralise`, `strftime`) and to the bytes pandas writes.
+
+HOSTILE = [*PAYLOADS.values(), *LEFT_ALONE, " =1", "\x00=1", " \x00 -x", "-٣", "+３", "- 5", "--",
+           "=", "a\"b", "\"", "x\r\ny", "\n", "a,b", "\x00", "é😀\u202eevil", "'=x", "\\", None]
+
+
+def odd_frame() -> pd.DataFrame:
+    n = len(HOSTILE)
+    times = pd.Series(pd.to_datetime(["1969-12-31T23:59:59.999999999Z", "2024-03-10T09:00:00Z",
+                                      None] * n, format="ISO8601")[:n]).dt.tz_convert("Europe/London")
+    return pd.DataFrame({
+        "string": pd.array(HOSTILE, dtype="string"), "str": pd.array(HOSTILE, dtype="str"),
+        "object": pd.Series(HOSTILE, dtype=object).where(pd.Series(range(n)) % 5 > 0, 7),
+        "category": pd.Categorical(HOSTILE),
+        "flag": pd.array([True, False, None] * (n // 3) + [True] * (n % 3), dtype="boolean"),
+        "count": range(n), "seconds": [0.1 * i if i % 4 else None for i in range(n)],
+        "sent_at": times,
+    })
+
+
+def cell_by_cell(df: pd.DataFrame) -> pd.DataFrame:
+    """for_viewing as it is defined: every cell through `neutralise`, times by strftime."""
+    out = pd.DataFrame(index=df.index)
+    for name, col in df.items():
+        if isinstance(col.dtype, pd.DatetimeTZDtype):
+            out[name] = col.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").fillna("")
+        else:
+            out[name] = col.astype(object).where(col.notna(), "").map(tables.neutralise)
+    return out
+
+
+def test_viewing_export_is_the_cell_by_cell_definition():
+    df = odd_frame()
+    view, expected = tables.for_viewing(df), cell_by_cell(df)
+    for name in df.columns:
+        assert view[name].tolist() == expected[name].tolist(), name
+    assert "-٣" in view["string"].tolist()      # a plain number to Python's \d, as in neutralise
+    prefixed = sum(int((expected[n] != df[n].astype(object).where(df[n].notna(), "")).sum())
+                   for n in ("string", "str", "object", "category"))
+    assert prefixed > 0 and tables.neutralised_count(df) == prefixed
+
+
+def test_times_outside_years_1000_to_9999_are_written_as_strftime_writes_them():
+    df = pd.DataFrame({"t": pd.Series(pd.to_datetime(["0005-01-01T00:00:00Z", None,
+                                                      "2020-01-01T00:00:00Z"], format="ISO8601",
+                                                     utc=True)).astype("datetime64[us, UTC]")})
+    assert tables.for_viewing(df)["t"].tolist() == cell_by_cell(df)["t"].tolist()
+
+
+@pytest.mark.parametrize("columns", [["string", "str", "category"], ["object", "flag", "count"],
+                                     ["seconds"], ["sent_at", "string"], []])
+def test_the_arrow_csv_writer_writes_what_pandas_writes(tmp_path, columns):
+    df = odd_frame()[columns]
+    tables.write_csv(df, tmp_path / "fast.csv")
+    tables.for_viewing(df).to_csv(tmp_path / "pandas.csv", index=False, encoding="utf-8",
+                                  lineterminator="\n", quoting=csv.QUOTE_ALL)
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+def test_a_value_csv_would_write_differently_falls_back_to_pandas(tmp_path):
+    df = pd.DataFrame({"when": [pd.Timestamp("2024-01-01")], "list": [["=1"]],
+                       "both": pd.Series([True], dtype=object)})
+    assert tables._as_text_table(tables.for_viewing(df)) is None
+    tables.write_csv(df, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text(encoding="utf-8") == \
+        '"when","list","both"\n"2024-01-01 00:00:00","[\'=1\']","True"\n'

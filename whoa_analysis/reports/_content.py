@@ -17,7 +17,7 @@ from ..analysis import Analysis, contact_rows, seen
 from ..analysis.summary import iso
 from ..case import Case
 from . import _mail
-from .tables import _PLAIN_NUMBER, DANGEROUS_START, LEADING_IGNORED
+from .tables import neutralised_count
 
 NONE_FOUND = "none found in the sources listed"
 NO_EMAIL = "no email sources"
@@ -64,6 +64,8 @@ class Table:
     key_value: bool = False          # a two-column fact list without a header row
     mono: tuple[int, ...] = ()       # columns of hashes and ids, set in monospace
     nowrap: tuple[int, ...] = ()     # short columns (times, channel) kept on one line in HTML
+    max_lines: int = 0               # PDF: lines a cell may take before it is cut with "…"
+                                     # (0: never cut); hashes and ids (mono) are never cut
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,8 @@ class Inputs:
     traces: list[_mail.MailTrace]
     generated_at: str            # ISO 8601 UTC, injectable so tests can compare bytes
     tool_version: str
-    max_rows: int | None = None  # contact rows shown (the PDF's cap); None = all
+    max_rows: int | None = None  # contact rows shown, all tables together (the PDF's cap);
+                                 # None = all
     neutralised: int = 0         # cells neutralised in the CSV/XLSX viewing exports
 
 
@@ -141,22 +144,63 @@ def excerpt(row: pd.Series, limit: int = 200) -> str:
 
 def count_neutralised(frames: list[pd.DataFrame]) -> int:
     """Cells a spreadsheet would run as a formula, i.e. those the CSV/XLSX writers prefix."""
-    total = 0
-    for df in frames:
-        for _, col in df.items():
-            if isinstance(col.dtype, pd.DatetimeTZDtype):
-                continue
-            values = col.dropna()
-            values = values[values.map(lambda v: isinstance(v, str))].astype(str)
-            risky = values.str.lstrip(LEADING_IGNORED).str.startswith(DANGEROUS_START) \
-                & ~values.str.fullmatch(_PLAIN_NUMBER.pattern)
-            total += int(risky.sum())
-    return total
+    return sum(neutralised_count(df) for df in frames)
 
 
 def counted(analysis: Analysis) -> pd.DataFrame:
     msgs = analysis.messages
     return msgs[msgs["duplicate_of"].fillna("") == ""] if "duplicate_of" in msgs else msgs
+
+
+#: The contact tables in report order, and the CSV of the pack that holds each in full.
+CONTACT_TABLES = {"victim_after": "victim_messages_after_notice.csv",
+                  "respondent_after": "contacts_after_notice.csv",
+                  "unattributed_after": "unattributed_contacts_after_notice.csv",
+                  "group_after": "respondent_group_messages_after_notice.csv",
+                  "third_party_after": "third_party_contacts_after_notice.csv",
+                  "undetermined": "undetermined.csv"}
+#: Lines of a contact row's cell in the PDF before it is cut (the CSV and HTML keep it whole).
+CONTACT_LINES = 4
+#: Mails whose header trace the PDF shows in full (about a page each); report.html has all.
+PDF_TRACES = 25
+
+
+def shares(sizes: list[int], cap: int) -> list[int]:
+    """Rows each table shows when all together show at most ``cap``: an equal share each, and
+    what a short table does not use goes to the longer ones (spare rows to the earlier ones),
+    so every table shows its first rows and none crowds out the others."""
+    out = [0] * len(sizes)
+    left = max(cap, 0)
+    waiting = sorted((n, i) for i, n in enumerate(sizes) if n > 0)
+    while waiting:
+        share, spare = divmod(left, len(waiting))
+        size, first = waiting[0]
+        if size <= share:
+            out[first] = size
+            left -= size
+            waiting.pop(0)
+            continue
+        for rank, i in enumerate(sorted(i for _, i in waiting)):
+            out[i] = share + (rank < spare)
+        break
+    return out
+
+
+def allotted(inp: Inputs) -> dict[str, int | None]:
+    """Contact rows each table shows: all (None) without a cap, else its share of the cap."""
+    if inp.max_rows is None:
+        return dict.fromkeys(CONTACT_TABLES)
+    sizes = [len(inp.analysis.tables.get(key, ())) for key in CONTACT_TABLES]
+    return dict(zip(CONTACT_TABLES, shares(sizes, inp.max_rows)))
+
+
+def _left_out(shown: int, total: int, key: str, cap: int | None) -> Para:
+    cut = f"{total - shown:,} left out here: the PDF shows at most {cap:,} contact rows, all " \
+        "its tables together"
+    first = f"Showing the first {shown:,} of {total:,} rows" if shown else \
+        f"None of its {total:,} rows are shown"
+    return Para(f"{first} ({cut}); every row is in {CONTACT_TABLES[key]} and report.html.",
+                "note")
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -277,7 +321,9 @@ def stop_request(inp: Inputs, rid: str) -> list[Block]:
 
 def headline(inp: Inputs, rid: str) -> list[Block]:
     msgs = counted(inp.analysis)
-    contact = msgs[msgs["is_contact"].fillna(False).astype(bool)] if "is_contact" in msgs else msgs
+    # Only the two columns counted, so a million rows of text are not copied to filter them.
+    pair = msgs[["direction", "period"]]
+    contact = pair[msgs["is_contact"].fillna(False).astype(bool)] if "is_contact" in msgs else pair
     grid = pd.crosstab(contact["direction"].astype(str), contact["period"].astype(str)) \
         if len(contact) else pd.DataFrame()
     def cell(direction: str, period: str) -> str:
@@ -304,21 +350,24 @@ def headline(inp: Inputs, rid: str) -> list[Block]:
             Table(("fact", "value"), facts, (3, 2), key_value=True)]
 
 
-def _contact_table(rows: pd.DataFrame, tz: str, limit: int | None) -> list[Block]:
-    view = contact_rows(rows, tz)
-    shown = view if limit is None else view.head(limit)
-    body = [(str(i + 1), text(r["sent_at_utc"]), text(r["sent_at_local"]), text(r["platform"]),
-             f"{text(r['from_account'])} ({text(r['from_name'])})" if r["from_name"]
-             else text(r["from_account"]), text(r["kind"]), text(r["excerpt"]),
-             f"{text(r['source_path'])} · {text(r['locator'])} · sha256 "
-             f"{text(r['record_sha256'])}") for i, r in shown.iterrows()]
+def _contact_table(rows: pd.DataFrame, inp: Inputs, key: str) -> list[Block]:
+    tz, limit, total = inp.case.timezone, allotted(inp)[key], len(rows)
+    # Only the rows shown are laid out: contact_rows formats row by row.
+    shown = contact_rows(rows if limit is None else rows.iloc[:limit], tz)
+    # Plain columns zipped, not iterrows (a Series per row): the HTML lists every row.
+    columns = ("sent_at_utc", "sent_at_local", "platform", "from_account", "from_name", "kind",
+               "excerpt", "source_path", "locator", "record_sha256")
+    body = [(str(i + 1), text(utc), text(at), text(platform),
+             f"{text(account)} ({text(name)})" if name else text(account), text(kind),
+             text(words), f"{text(path)} · {text(locator)} · sha256 {text(sha)}")
+            for i, (utc, at, platform, account, name, kind, words, path, locator, sha)
+            in enumerate(zip(*(shown[col].to_numpy(dtype=object) for col in columns)))]
     out: list[Block] = [Table(("#", "sent (UTC)", f"local ({tz})", "channel", "account", "kind",
                                "excerpt", "evidence reference"), body,
-                              (0.5, 2.5, 2.2, 1.1, 2, 0.8, 3.4, 3.0), mono=(7,),
-                              nowrap=(0, 1, 2, 3, 5))]
-    if len(shown) < len(view):
-        out.append(Para(f"Showing the first {len(shown)} of {len(view)} rows; every row is in "
-                        "contacts_after_notice.csv.", "note"))
+                              (8, 30, 24, 13.5, 23, 11, 38, 38.5), mono=(7,),
+                              nowrap=(0, 1, 2, 3, 5), max_lines=CONTACT_LINES)]
+    if len(shown) < total:
+        out.append(_left_out(len(shown), total, key, inp.max_rows))
     return out
 
 
@@ -328,7 +377,7 @@ def victim_after(inp: Inputs, rid: str) -> list[Block]:
     if rows.empty:
         return out + [Para(NONE_FOUND, "strong")]
     return out + [Para(f"{len(rows)} message(s) from the victim to the respondent after the "
-                       "request:")] + _contact_table(rows, inp.case.timezone, inp.max_rows)
+                       "request:")] + _contact_table(rows, inp, "victim_after")
 
 
 def contacts_after(inp: Inputs, rid: str) -> list[Block]:
@@ -338,22 +387,22 @@ def contacts_after(inp: Inputs, rid: str) -> list[Block]:
         return out + [Para("No respondent contact after the request: " + NONE_FOUND + ".")]
     return out + [Para(f"Every contact from the respondent to the victim after the request, in "
                        f"time order ({len(rows)}); the excerpt is the first 200 characters, "
-                       "exactly as exported.")] + _contact_table(rows, inp.case.timezone,
-                                                                 inp.max_rows)
+                       "exactly as exported.")] + _contact_table(rows, inp,
+                                                                 "respondent_after")
 
 
 def other_after(inp: Inputs, rid: str) -> list[Block]:
-    parts = [(name, inp.analysis.tables.get(key, pd.DataFrame()))
+    parts = [(key, name, inp.analysis.tables.get(key, pd.DataFrame()))
              for key, name in (("unattributed_after", "From accounts not in the case file"),
                                ("group_after", "Respondent posts in group conversations"),
                                ("third_party_after", "From third parties"))]
     out: list[Block] = [_h("others")]
-    for name, rows in parts:
+    for key, name, rows in parts:
         out.append(Heading(f"{name} ({len(rows)})", 3))
         if rows.empty:
             out.append(Para(NONE_FOUND + "."))
         else:
-            out += _contact_table(rows, inp.case.timezone, inp.max_rows)
+            out += _contact_table(rows, inp, key)
     return out
 
 
@@ -392,13 +441,18 @@ def undetermined(inp: Inputs, rid: str) -> list[Block]:
                              "listed here and counted in neither.")]
     if rows.empty:
         return out + [Para(NONE_FOUND + ".")]
+    limit = allotted(inp)["undetermined"]
+    shown = rows if limit is None else rows.head(limit)
     body = [(text(r.get("sent_at_raw", "")), text(iso(r["sent_at"])), text(r["platform"]),
              text(r["sender"]), DIRECTION_NAMES.get(text(r["direction"]), text(r["direction"])),
              text(r.get("undetermined_reason", "")), excerpt(r, 120), evidence_ref(r))
-            for _, r in rows.head(inp.max_rows or len(rows)).iterrows()]
-    return out + [Table(("time as exported", "UTC", "channel", "account", "direction", "why",
-                         "excerpt", "evidence reference"), body, (1.5, 1.6, 1, 2, 1.4, 2, 2.5, 3),
-                        mono=(7,))]
+            for _, r in shown.iterrows()]
+    out.append(Table(("time as exported", "UTC", "channel", "account", "direction", "why",
+                      "excerpt", "evidence reference"), body, (1.5, 1.6, 1, 2, 1.4, 2, 2.5, 3),
+                     mono=(7,), max_lines=CONTACT_LINES))
+    if len(shown) < len(rows):
+        out.append(_left_out(len(shown), len(rows), "undetermined", inp.max_rows))
+    return out
 
 
 def charts(inp: Inputs, rid: str) -> list[Block]:
@@ -418,8 +472,14 @@ def email_appendix(inp: Inputs, rid: str) -> list[Block]:
                     "(the handoff), authentication results and where to report it. Headers "
                     "below the handoff were written by machines the sender controls and can "
                     "be forged."))
-    for n, item in enumerate(inp.traces, 1):
+    shown = inp.traces if inp.max_rows is None else inp.traces[:PDF_TRACES]
+    for n, item in enumerate(shown, 1):
         out += _one_trace(n, item)
+    if len(shown) < len(inp.traces):
+        out.append(Para(f"The PDF shows the trace of the first {len(shown):,} of "
+                        f"{len(inp.traces):,} mails ({len(inp.traces) - len(shown):,} left out "
+                        "here); report.html shows every one, and each abuse-desk draft in "
+                        "complaints/ carries the full headers of its mails.", "note"))
     return out
 
 
@@ -439,8 +499,10 @@ def _one_trace(n: int, item: _mail.MailTrace) -> list[Block]:
     out.append(Table(("fact", "value"), facts, (1, 4), key_value=True))
     hops = _mail.field(tr, "hops")
     if isinstance(hops, pd.DataFrame) and len(hops):
+        # The columns' own values, as itertuples gives them, without a namedtuple per hop.
+        cols = [hops.iloc[:, k] for k in range(hops.shape[1])]
         out.append(Table(tuple(map(str, hops.columns)),
-                         [tuple(text(v) for v in r) for r in hops.itertuples(index=False)]))
+                         [tuple(text(v) for v in r) for r in zip(*cols)]))
     abuse = _mail.abuse_contacts(tr)
     if abuse:
         out.append(Table(("abuse contact", "what it is", "how it was found"),

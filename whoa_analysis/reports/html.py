@@ -90,13 +90,19 @@ def _escape(value: str) -> str:
 
 
 def _lines(value: str) -> str:
-    return "<br>".join(_escape(line) for line in value.split("\n"))
+    # Escaping and `visible` neither make nor take a newline, so escaping the whole value and
+    # then marking its line ends is the same as escaping line by line.
+    return _escape(value).replace("\n", "<br>")
+
+
+def _open(tag: str, mono: bool, nowrap: bool = False) -> str:
+    classes = " ".join(name for name, on in (("mono", mono), ("nw", nowrap)) if on)
+    cls = f' class="{classes}"' if classes else ""
+    return f"<{tag}{cls}>"
 
 
 def _cell(tag: str, value: str, mono: bool, nowrap: bool = False) -> str:
-    classes = " ".join(name for name, on in (("mono", mono), ("nw", nowrap)) if on)
-    cls = f' class="{classes}"' if classes else ""
-    return f"<{tag}{cls}>{_lines(value)}</{tag}>"
+    return f"{_open(tag, mono, nowrap)}{_lines(value)}</{tag}>"
 
 
 def _table(table: c.Table) -> str:
@@ -105,7 +111,10 @@ def _table(table: c.Table) -> str:
                        for k, v in table.rows)
         return f'<table class="kv"><tbody>{rows}</tbody></table>'
     head = "".join(f"<th>{escape(col)}</th>" for col in table.columns)
-    body = "".join("<tr>" + "".join(_cell("td", v, i in table.mono, i in table.nowrap)
-                                    for i, v in enumerate(row)) + "</tr>"
-                   for row in table.rows)
+    # The cell's opening tag depends on its column only: made once per column, not per cell
+    # (the contact tables list every row).
+    width = max([len(table.columns), *map(len, table.rows)])
+    opens = [_open("td", i in table.mono, i in table.nowrap) for i in range(width)]
+    body = "".join("<tr>" + "".join(f"{o}{_lines(v)}</td>" for o, v in zip(opens, row))
+                   + "</tr>" for row in table.rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

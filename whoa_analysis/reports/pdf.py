@@ -4,12 +4,20 @@ Text is set in the DejaVu fonts matplotlib ships, so no system package is needed
 the font cannot draw (CJK, most emoji, control characters) is printed as ``[U+XXXX]`` instead of
 vanishing. Tables break across pages and repeat their header row. The creation date is the
 report's injected "generated" stamp, so the same inputs give the same bytes.
+
+Long tables (the contact rows, up to ``report.max_pdf_rows`` of them) are drawn row by row with
+a height fixed from their own lines rather than through fpdf2's ``Table``, which lays out every
+cell with ``multi_cell`` and took minutes for a thousand rows; a cell longer than the table's
+``max_lines`` ends in "…" (the CSV files and report.html keep it whole).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from bisect import bisect_right
+from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 import matplotlib
@@ -24,6 +32,12 @@ SANS_BOLD = _FONTS / "DejaVuSans-Bold.ttf"
 MONO = _FONTS / "DejaVuSansMono.ttf"
 CELL_LIMIT = 700          # characters per PDF table cell: a row must fit on one page
 GREY = (232, 232, 232)
+LINE_H = 3.3              # mm per line in a table cell
+PAD = 0.8                 # mm around a cell's text
+FAST_ROWS = 200           # a table with more rows than this is drawn the fast way
+CUT = "…"
+CUT_NOTE = ("Cells ending in … are cut to fit the page; messages.csv, the other CSV files and "
+            "report.html hold every value in full.")
 
 
 class _Doc(FPDF):
@@ -79,7 +93,10 @@ def _block(pdf: FPDF, block: c.Block) -> None:
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(2)
     elif isinstance(block, c.Table):
-        _table(pdf, block)
+        if not block.key_value and (block.max_lines or len(block.rows) > FAST_ROWS):
+            _fast_table(pdf, block)
+        else:
+            _table(pdf, block)
     elif isinstance(block, c.Image):
         _image(pdf, block)
     else:
@@ -145,3 +162,116 @@ def _image(pdf: FPDF, block: c.Image) -> None:
     pdf.set_font("Sans", "", 7.5)
     pdf.multi_cell(0, 3.8, drawable(block.caption), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
+
+
+# --- long tables, drawn directly -------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)           # compared and hashed by identity
+class _Face:
+    """A font at a size, with the character widths fpdf2 itself measures text with."""
+    family: str
+    style: str
+    size_pt: float
+    widths: dict[int, float]
+    mm_per_unit: float
+
+    @classmethod
+    def of(cls, pdf: FPDF, family: str, style: str, size_pt: float) -> _Face:
+        pdf.set_font(family, style, size_pt)
+        return cls(family, style, size_pt, pdf.current_font.cw, size_pt * 0.001 / pdf.k)
+
+    def use(self, pdf: FPDF) -> None:
+        pdf.set_font(self.family, self.style, self.size_pt)
+
+    def wrap(self, value: str, width: float, max_lines: int) -> tuple[list[str], bool]:
+        """``value`` in lines no wider than ``width`` mm (at spaces where there is one, else
+        mid-word), and whether it was cut to ``max_lines`` (0: never)."""
+        limit = width / self.mm_per_unit
+        lines: list[str] = []
+        for para in value.split("\n"):
+            cum = [0, *accumulate(self.widths[ord(ch)] for ch in para)]
+            start, end_all = 0, len(para)
+            while True:
+                end = bisect_right(cum, cum[start] + limit) - 1
+                if end >= end_all:
+                    lines.append(para[start:])
+                    break
+                end = max(end, start + 1)
+                space = para.rfind(" ", start, end + 1)
+                if space > start:
+                    lines.append(para[start:space])
+                    start = space + 1
+                else:
+                    lines.append(para[start:end])
+                    start = end
+                if max_lines and len(lines) > max_lines:
+                    break
+            if max_lines and len(lines) > max_lines:
+                return self._cut(lines[:max_lines], limit), True
+        return lines, False
+
+    def _cut(self, lines: list[str], limit: float) -> list[str]:
+        """The last line shortened until it and the cut mark fit."""
+        last, mark = lines[-1], self.widths[ord(CUT)]
+        while last and sum(self.widths[ord(ch)] for ch in last) + mark > limit:
+            last = last[:-1]
+        return [*lines[:-1], last.rstrip() + CUT]
+
+
+def _fast_table(pdf: FPDF, table: c.Table) -> None:
+    """The table with one border box per cell and each row as tall as its longest cell (at most
+    ``max_lines`` lines, except hashes and ids); the header row repeats on every page."""
+    size = 6.8 if len(table.columns) > 4 else 7.8
+    weights = table.widths or tuple(1 for _ in table.columns)
+    widths = [pdf.epw * w / sum(weights) for w in weights]
+    sans, mono = _Face.of(pdf, "Sans", "", size), _Face.of(pdf, "Mono", "", 6.3)
+    bold = _Face.of(pdf, "Sans", "B", size)
+    header = [bold.wrap(drawable(col) or " ", w - 2 * PAD, 0)[0]
+              for col, w in zip(table.columns, widths)]
+    header_h = _height(header)
+    cut_any = False
+    if pdf.y + header_h + LINE_H + 2 * PAD > pdf.page_break_trigger:
+        pdf.add_page()
+    _row(pdf, header, widths, [bold] * len(widths), header_h, fill=True)
+    faces = [mono if i in table.mono else sans for i in range(len(widths))]
+    for values in table.rows:
+        cells = []
+        for value, w, face in zip(values, widths, faces):
+            lines, cut = face.wrap(_cell_text(value, face is mono), w - 2 * PAD,
+                                   0 if face is mono else table.max_lines)
+            cells.append(lines)
+            cut_any |= cut
+        h = _height(cells)
+        if pdf.y + h > pdf.page_break_trigger:
+            pdf.add_page()
+            _row(pdf, header, widths, [bold] * len(widths), header_h, fill=True)
+        _row(pdf, cells, widths, faces, h)
+    pdf.ln(2)
+    if cut_any:
+        _para(pdf, c.Para(CUT_NOTE, "note"))
+
+
+def _height(cells: list[list[str]]) -> float:
+    return max(len(lines) for lines in cells) * LINE_H + 2 * PAD
+
+
+def _row(pdf: FPDF, cells: list[list[str]], widths: list[float], faces: list[_Face],
+         height: float, fill: bool = False) -> None:
+    x, y = pdf.l_margin, pdf.y
+    if fill:
+        pdf.set_fill_color(*GREY)
+    for w in widths:
+        pdf.rect(x, y, w, height, style="DF" if fill else "D")
+        x += w
+    # One font switch per face, not per cell: most of a row is in the same face.
+    for face in dict.fromkeys(faces):
+        face.use(pdf)
+        below = 0.5 * LINE_H + 0.3 * face.size_pt / pdf.k    # baseline, as fpdf2's cell()
+        x = pdf.l_margin
+        for lines, w, f in zip(cells, widths, faces):
+            if f is face:
+                for n, line in enumerate(lines):
+                    if line:
+                        pdf.text(x + PAD, y + PAD + n * LINE_H + below, line)
+            x += w
+    pdf.set_y(y + height)
