@@ -5,11 +5,12 @@
     python benchmarks/run.py                 # the table (markdown), also _data/results.json
 
 Every measurement runs in its own process: the parent waits for it with ``os.wait4`` (its own
-``ru_maxrss``) and samples the resident memory of it and its children every 100 ms (readers
-that use both cores), and reports the larger as the peak. ``seconds`` is the whole process
-(interpreter start, imports, reading, building the table), as a user would wait for it; ``work
-s`` is the call alone. Our readers run in the project's interpreter (``--python``), the peers in
-the benchmark venv (``--peer-python``); the stdlib and pandas baselines run in the project's.
+``ru_maxrss``) and samples the memory of it and its children every 100 ms (the sum of their
+proportional set sizes, for readers that use both cores); the peak is the larger of the two.
+``seconds`` is the whole process (interpreter start, imports, reading, building the table), as
+a user would wait for it; ``work s`` is the call alone. Our readers run in the project's
+interpreter (``--python``), the peers in the benchmark venv (``--peer-python``); the stdlib and
+pandas baselines run in the project's.
 
 This file imports only the standard library at module level: the child side imports what its
 task needs, so the same file runs under either interpreter.
@@ -79,6 +80,35 @@ def task_ours_mbox_large(data: Path) -> int:
     if not path.exists():
         raise SystemExit(f"{path.name} missing: run generate.py --only mbox_large")
     return _ours_to_parquet(path, "mbox")
+
+
+def _same_in_one_process(path: Path, fmt: str) -> tuple[int, dict]:
+    """Our reader as it runs (both cores) against ``WHOA_PROCESSES=1``: the frames must match."""
+    import pandas as pd
+
+    from whoa_analysis import readers
+
+    both = readers.read(path, fmt, tz=TZ)
+    os.environ["WHOA_PROCESSES"] = "1"
+    one = readers.read(path, fmt, tz=TZ)
+    try:
+        pd.testing.assert_frame_equal(both, one)
+        equal = both.attrs == one.attrs
+    except AssertionError:
+        equal = False
+    return len(both), {"equal": equal}
+
+
+def task_equal_whatsapp(data: Path) -> tuple[int, dict]:
+    return _same_in_one_process(data / "whatsapp.txt", "whatsapp")
+
+
+def task_equal_telegram(data: Path) -> tuple[int, dict]:
+    return _same_in_one_process(data / "telegram.json", "telegram_json")
+
+
+def task_equal_mbox(data: Path) -> tuple[int, dict]:
+    return _same_in_one_process(data / "mail.mbox", "mbox")
 
 
 def task_whatstk_auto(data: Path) -> int:
@@ -275,6 +305,7 @@ class Task:
     peer: bool = False     # runs in the benchmark venv
     ours: bool = False     # the row the ratios compare against
     slow: bool = False     # skipped by --quick
+    check: bool = False    # an equality check: listed under the table, not timed in it
 
 
 TASKS = (
@@ -284,16 +315,19 @@ TASKS = (
     Task("chatminer_whatsapp", "chat-miner WhatsAppParser", "whatsapp", peer=True, slow=True),
     Task("regex_loop", "minimal regex loop + to_datetime", "whatsapp"),
     Task("read_csv", "pandas.read_csv (same messages as CSV)", "whatsapp"),
+    Task("equal_whatsapp", "whatsapp: both cores = one process", "whatsapp", check=True),
     Task("ours_telegram", "whoa_analysis telegram_json", "telegram", ours=True),
     Task("chatminer_telegram", "chat-miner TelegramJsonParser", "telegram", peer=True,
          slow=True),
     Task("json_load", "json.load + one pass", "telegram"),
+    Task("equal_telegram", "telegram_json: both cores = one process", "telegram", check=True),
     Task("ours_mbox", "whoa_analysis mbox", "mbox", ours=True),
     Task("ours_mbox_stream", "whoa_analysis mbox -> Parquet row groups", "mbox"),
     Task("mbox_split", "mailbox.mbox, splitting only", "mbox"),
     Task("email_compat32", "mailbox + email (compat32)", "mbox", slow=True),
     Task("email_default", "mailbox + email (policy.default)", "mbox", slow=True),
     Task("mailparser", "mailbox + mail-parser", "mbox", peer=True, slow=True),
+    Task("equal_mbox", "mbox: both cores = one process", "mbox", check=True),
     Task("ours_mbox_large", "whoa_analysis mbox -> Parquet row groups", "mbox_large",
          ours=True),
     Task("report", "whoa report (1M WhatsApp + 100k mails)", "case", ours=True),
@@ -315,8 +349,12 @@ def child(name: str, data: Path) -> None:
     print("RESULT " + json.dumps({"rows": rows, "work_s": work, **extra}))
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants (Linux ``/proc``; 0 elsewhere)."""
+def _tree_pss(root: int) -> int:
+    """Proportional set size of ``root`` and all its descendants (Linux ``/proc``; 0 elsewhere).
+
+    PSS splits each page shared after ``fork`` among the processes sharing it, so the sum is the
+    memory the tree really holds; summing RSS would count the parent's pages once per worker.
+    """
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -331,19 +369,21 @@ def _tree_rss(root: int) -> int:
         pid = todo.pop()
         todo += children.get(pid, [])
         try:
-            with open(f"/proc/{pid}/statm", "rb") as fh:
-                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+                for line in fh:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
         except (OSError, ValueError, IndexError):
             continue
     return total
 
 
 class _TreeSampler(threading.Thread):
-    """The largest sum of resident memory over a process and its children, every 100 ms.
+    """The largest PSS sum over a process and its children, every 100 ms.
 
     ``ru_maxrss`` is one process's own peak: a reader working in two processes would look
-    half its size. Summing the tree counts pages shared after ``fork`` once per process, so
-    this errs high, never low.
+    half its size. The table's peak is the larger of the two.
     """
 
     def __init__(self, pid: int) -> None:
@@ -352,7 +392,7 @@ class _TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(0.1):
-            self.peak = max(self.peak, _tree_rss(self.pid))
+            self.peak = max(self.peak, _tree_pss(self.pid))
 
 
 def measure(task: Task, data: Path, python: Path, log: Path) -> dict:
@@ -389,6 +429,8 @@ def table(results: list[dict], files: dict[str, str]) -> str:
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     ours = {r["group"]: r for r in results if "error" not in r and _task(r["task"]).ours}
     for r in results:
+        if _task(r["task"]).check:
+            continue
         if "error" in r:
             lines.append(f"| {_task(r['task']).group} | {_task(r['task']).label} | failed: "
                          f"{r['error']} | | | | | | | |")
@@ -417,6 +459,10 @@ def targets(results: list[dict]) -> list[str]:
         limit = " and ".join(([f"<= {secs:g} s"] if secs else []) + ([f"<= {mb} MB"] if mb else []))
         out.append(f"- {r['label']}: {r['seconds']:.2f} s, {r['peak_mb']:,.0f} MB "
                    f"(target {limit}): {'met' if ok else 'NOT met'}")
+    for r in results:
+        if _task(r["task"]).check:
+            verdict = r["error"] if "error" in r else ("yes" if r["equal"] else "NO")
+            out.append(f"- {r['label']} (same frame and assumptions): {verdict}")
     equal = {r["task"]: r.get("digest") for r in results if r["task"] in ("ingest_1", "ingest_2")}
     if len(equal) == 2:
         same = equal["ingest_1"] == equal["ingest_2"] and equal["ingest_1"] is not None

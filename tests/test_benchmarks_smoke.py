@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,19 @@ def test_mbox_and_case_are_written(generated: Path) -> None:
     assert mbox.read_bytes().startswith(b"From ")
     assert mbox.read_bytes().count(b"\nFrom ") + 1 == _expected(generated, "mbox") == 200
     assert "format = \"whatsapp\"" in (generated / "case.toml").read_text()
+
+
+def test_run_measures_our_reader_and_checks_it_against_one_process(generated: Path, capsys,
+                                                                   monkeypatch) -> None:
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_run", run)     # its dataclasses look it up
+    spec.loader.exec_module(run)
+    assert run.main(["--data", str(generated), "--only", "ours_whatsapp",
+                     "--only", "equal_whatsapp"]) == 0
+    printed = capsys.readouterr().out
+    assert "| whoa_analysis whatsapp |" in printed
+    assert "whatsapp: both cores = one process (same frame and assumptions): yes" in printed
+    results = json.loads((generated / "results.json").read_text())["results"]
+    ours = next(r for r in results if r["task"] == "ours_whatsapp")
+    assert ours["rows"] == 2000 and ours["peak_mb"] >= ours["own_peak_mb"] > 0
