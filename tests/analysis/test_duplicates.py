@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
+from whoa_analysis import schema
+from whoa_analysis.analysis import duplicates
+
 from .conftest import PEOPLE, notice_row, rob_mail, wa_row
 
 AFTER = "2024-03-11T10:00:00Z"
@@ -75,3 +80,53 @@ def test_same_text_from_two_accounts_of_one_person_is_two_messages(analyse_rows)
     result = analyse_rows(rows)
     assert result.summary["duplicates_merged"] == 0
     assert result.summary["respondent_contacts_after_notice"]["total"] == 2
+
+
+# --------------------------------------------------------------------------- copy keys by code
+
+def _same_partition(rows: list[dict]) -> None:
+    """key_codes groups rows exactly as the joined keys() strings do (and numbers them alike)."""
+    df = schema.from_records(rows)
+    assert duplicates.key_codes(df).tolist() == pd.factorize(duplicates.keys(df))[0].tolist()
+
+
+def test_copy_codes_group_rows_as_the_joined_key_does_with_separators_in_the_text():
+    sep = "\x1f"
+    other = dict(source="exports/other.txt")
+    rows = [wa_row("line:1", AFTER, "whatsapp:rob", "z", subject=f"x{sep}y"),
+            wa_row("line:2", AFTER, "whatsapp:rob", f"y{sep}z", subject="x", **other),
+            wa_row("line:3", AFTER, "whatsapp:rob", "?"),
+            wa_row("line:4", AFTER, "whatsapp:rob", "?", **other),
+            wa_row("line:5", AFTER, "whatsapp:rob", "?", **other),
+            wa_row("line:6", None, "whatsapp:rob", "?", **other),
+            wa_row("line:7", AFTER, "whatsapp:rob", "?", kind="unparsed", **other)]
+    _same_partition(rows)
+
+
+def test_copy_codes_fall_back_to_the_joined_key_when_a_sender_holds_the_separator():
+    rows = [wa_row("line:1", AFTER, "whatsapp:rob\x1fx", "a"),
+            wa_row("line:2", AFTER, "whatsapp:rob", "x\x1fa", source="exports/other.txt"),
+            rob_mail("mbox:2", AFTER, email_message_id="<a\x1fb@x>"),
+            rob_mail("mbox:3", AFTER, email_message_id=" <a\x1fb@x> ", source="exports/b.mbox")]
+    _same_partition(rows)
+
+
+def test_three_exports_of_one_mail_list_every_copy_in_frame_order(analyse_rows):
+    first = rob_mail("mbox:2", AFTER)
+    mid = first["email_message_id"]
+    copies = [rob_mail(f"mbox:{n}", AFTER, source=f"exports/copy{n}.mbox", email_message_id=mid)
+              for n in (5, 9)]
+    result = analyse_rows([notice_row(), first, *copies])
+    msgs = result.messages.set_index("locator")
+    assert msgs.loc["mbox:2", "copies"].split(";") == [
+        "exports/dana_inbox.mbox#mbox:2", "exports/copy5.mbox#mbox:5",
+        "exports/copy9.mbox#mbox:9"]
+    assert msgs.loc["mbox:2", "copy_ids"] == ";".join(
+        [first["message_id"]] + [c["message_id"] for c in copies])
+    assert msgs.loc[["mbox:5", "mbox:9"], "duplicate_of"].tolist() == [first["message_id"]] * 2
+    assert msgs.loc[["mbox:5", "mbox:9"], "copies"].tolist() == ["", ""]
+    # A frame concatenated from two reads (text in several Arrow chunks) marks the same.
+    halves = pd.concat([result.messages.iloc[:2], result.messages.iloc[2:]])
+    again = duplicates.mark(halves.drop(columns=["duplicate_of", "copies", "copy_ids"]))
+    for col in ("duplicate_of", "copies", "copy_ids"):
+        assert again[col].tolist() == result.messages[col].tolist()

@@ -147,3 +147,49 @@ def test_empty_input_still_gives_a_figure_saying_so():
     for name, fig in all_figures(empty).items():
         shown = [t.get_text() for ax in fig.axes for t in ax.texts]
         assert any(t.startswith("no ") for t in shown), name
+
+
+def test_date_numbers_of_a_whole_column_equal_those_of_each_instant():
+    import matplotlib.dates as mdates
+    times = pd.Series(pd.to_datetime(["2024-03-31 00:59:59.999999", "1969-12-31 23:00:00.5",
+                                      "2024-10-27 01:30:00.123456789", None], utc=True))
+    one_by_one = [mdates.date2num(t.to_pydatetime(warn=False)) for t in times]
+    got = _common.to_num(times)
+    assert got[:3].tolist() == one_by_one[:3] and np.isnan(got[3]) and np.isnan(one_by_one[3])
+    london = times.dt.tz_convert(TZ)          # any zone in, the same UTC instants out
+    assert _common.to_num(london)[:3].tolist() == one_by_one[:3]
+
+
+def test_local_midnights_name_the_same_days_as_local_days():
+    times = pd.Series(pd.to_datetime(["2024-03-30 23:30", "2024-03-31 00:30",
+                                      "2024-10-26 23:30", "2024-10-27 23:30"], utc=True))
+    assert (_common.local_midnights(times, TZ).dt.date.tolist()
+            == _common.local_days(times, TZ).tolist())
+
+
+def test_daily_steps_draw_what_axes_stairs_draws():
+    from whoa_analysis.charts.daily import _stairs
+    values = np.array([0, 3, 1, 0, 7, 2])
+    edges = [19800.0 + i for i in range(7)]
+    pngs = []
+    for ours in (False, True):
+        fig = Figure(figsize=(4, 2), dpi=50)
+        ax = fig.add_subplot()
+        if ours:
+            _stairs(ax, values, edges, fill=True, color="#E69F00")
+            _stairs(ax, values, edges, fill=False, color="black", linewidth=0.6)
+        else:
+            ax.stairs(values, edges, fill=True, color="#E69F00", baseline=0)
+            ax.stairs(values, edges, color="black", linewidth=0.6, baseline=0)
+        ax.set_ylim(0, 9)
+        pngs.append((charts.png_bytes(fig), tuple(ax.get_xlim()), ax.dataLim.bounds))
+    assert pngs[0] == pngs[1]
+
+
+def test_a_large_lane_chart_draws_one_marker_line_per_account_and_platform():
+    df = year_of_messages(20000)
+    fig = charts.lanes(df, tz=TZ, notice_at=NOTICE)
+    lines = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == "None"]
+    table = lane_table(df, NOTICE)
+    assert len(lines) == sum(df[df["sender"] == a]["platform"].nunique() for a in table["account"])
+    assert sum(len(ln.get_xdata()) for ln in lines) == int(table["count"].sum())

@@ -21,12 +21,7 @@ CONTACT_COLUMNS = ("sent_at_utc", "sent_at_local", "platform", "from_account", "
 EXCERPT_CHARS = 200
 
 #: table name -> (direction, period) of the counted rows it holds.
-TABLES = {"respondent_after": ("respondent_to_victim", "after"),
-          "respondent_before": ("respondent_to_victim", "before"),
-          "victim_after": ("victim_to_respondent", "after"),
-          "third_party_after": ("third_party_to_victim", "after"),
-          "group_after": ("respondent_group", "after"),
-          "unattributed_after": ("unattributed_to_victim", "after")}
+TABLES = summary.TABLES
 
 
 @dataclass(frozen=True)
@@ -48,7 +43,7 @@ def analyse(resolved: pd.DataFrame, *, tz: str, case_id: str, tool_version: str,
     tables = _tables(df, tz)
     behaviour = course_of_conduct(df, tables, tz)
     result = summary.summarize(df, found, case_id=case_id, tool_version=tool_version,
-                               sources=sources or [], tz=tz)
+                               sources=sources or [], tz=tz, tables=tables)
     result["course_of_conduct"] = behaviour
     return Analysis(df, found, result, tables, behaviour)
 
@@ -72,8 +67,10 @@ def course_of_conduct(df: pd.DataFrame, tables: dict[str, pd.DataFrame], tz: str
     out["by_day"] = conduct.totals(tables["respondent_by_day"])
     out["by_week"] = conduct.totals(tables["respondent_by_week"])
     writers = pd.concat([after, tables["unattributed_after"]])
-    out["new_accounts_after"] = conduct.new_after(summary.counted(df), writers, "sender")
-    out["new_channels_after"] = conduct.new_after(summary.counted(df), after, "platform")
+    # Only the columns new_after reads: the whole frame is not copied to count a few values.
+    earlier = summary.counted(df[["duplicate_of", *conduct.NEW_AFTER_COLUMNS]])
+    out["new_accounts_after"] = conduct.new_after(earlier, writers, "sender")
+    out["new_channels_after"] = conduct.new_after(earlier, after, "platform")
     return out
 
 

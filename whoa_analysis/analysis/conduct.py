@@ -11,6 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 PERIOD_COLUMNS = ["period", "platform", "count"]
+#: The columns :func:`new_after` reads from ``messages``.
+NEW_AFTER_COLUMNS = ("period", "sender", "recipients", "sender_person", "platform")
 
 
 def local_days(rows: pd.DataFrame, tz: str) -> pd.Series:
@@ -26,9 +28,13 @@ def by_period(rows: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataFrame:
     start = local_days(rows, tz)
     if freq == "W":
         start = start - pd.to_timedelta(start.dt.day_of_week, unit="D")
-    out = (pd.DataFrame({"period": start.dt.strftime("%Y-%m-%d"),
-                         "platform": rows["platform"].astype(str)})
-           .groupby(["period", "platform"]).size().reset_index(name="count"))
+    # Counted by midnight first: a day's text is written once per day, not once per row.
+    sizes = (pd.DataFrame({"start": start, "platform": rows["platform"].astype(str)})
+             .groupby(["start", "platform"]).size())
+    days = pd.Series(sizes.index.get_level_values("start"))
+    out = pd.DataFrame({"period": days.dt.strftime("%Y-%m-%d"),
+                        "platform": sizes.index.get_level_values("platform"),
+                        "count": sizes.to_numpy()})
     return out.sort_values(["period", "platform"]).reset_index(drop=True)[PERIOD_COLUMNS]
 
 
@@ -64,10 +70,12 @@ def new_after(messages: pd.DataFrame, rows: pd.DataFrame, column: str) -> list[s
     """
     if rows.empty:
         return []
-    earlier = messages[messages["period"] != "after"]
+    earlier = messages.loc[messages["period"] != "after", list(NEW_AFTER_COLUMNS)]
     if column == "sender":
-        seen = set(earlier["sender"].fillna("")) | _recipient_keys(earlier)
+        seen = set(earlier["sender"].fillna("").unique()) | _recipient_keys(earlier)
         return sorted(set(rows["sender"].fillna("")) - seen - {""})
+    # A million earlier rows, a few distinct (person, account, platform): those only.
+    earlier = earlier[["sender_person", "sender", "platform"]].drop_duplicates()
     who = _who(earlier) + "\x1f" + earlier["platform"].astype(str)
     used = set(who)
     after = pd.DataFrame({"who": _who(rows), "platform": rows["platform"].astype(str)})
@@ -81,4 +89,4 @@ def _who(rows: pd.DataFrame) -> pd.Series:
 
 
 def _recipient_keys(rows: pd.DataFrame) -> set[str]:
-    return {k for r in rows["recipients"].fillna("") for k in str(r).split(";") if k}
+    return {k for r in rows["recipients"].fillna("").unique() for k in str(r).split(";") if k}

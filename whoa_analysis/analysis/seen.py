@@ -28,12 +28,17 @@ def _counted(messages: pd.DataFrame) -> pd.DataFrame:
 def _text(rows: pd.DataFrame, column: str) -> pd.Series:
     if column not in rows:
         return pd.Series("", index=rows.index, dtype=object)
-    return rows[column].astype(object).where(rows[column].notna(), "").astype(str)
+    values = rows[column]
+    if isinstance(values.dtype, pd.StringDtype):
+        # Already text in Arrow: the same 'str' column, without a Python string per row.
+        return values.astype(str).fillna("")
+    return values.astype(object).where(values.notna(), "").astype(str)
 
 
 def appearances(messages: pd.DataFrame) -> pd.DataFrame:
     """One row per (message, account) appearance: as ``sender`` or as a ``recipient``."""
-    rows = _counted(messages)
+    # Only the columns read here: a wide million-row frame is not copied to count accounts.
+    rows = _counted(messages[[c for c in _APPEARANCE_COLUMNS if c in messages]])
     common = {"sent_at": rows["sent_at"], "platform": rows["platform"].astype(str)}
     sent = pd.DataFrame({"account": _text(rows, "sender"), "as": "sender",
                          "shown_as": _text(rows, "sender_display"),
@@ -47,6 +52,8 @@ def appearances(messages: pd.DataFrame) -> pd.DataFrame:
 
 
 _RECIPIENT_COLUMNS = ("recipients", "recipient_account_persons", "recipient_account_roles")
+_APPEARANCE_COLUMNS = ("duplicate_of", "sent_at", "platform", "sender", "sender_display",
+                       "sender_person", "sender_role", *_RECIPIENT_COLUMNS)
 
 
 def _recipient_rows(rows: pd.DataFrame, common: dict[str, pd.Series]) -> pd.DataFrame:

@@ -8,7 +8,10 @@ Beside DESIGN 4.4's keys the summary has ``notice_problems`` (why no request cou
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .notice import Notice
 
@@ -31,6 +34,36 @@ def local(ts: pd.Timestamp | None, tz: str) -> str | None:
     return pd.Timestamp(ts).tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
+#: table name -> (direction, period) of the counted rows it holds.
+TABLES = {"respondent_after": ("respondent_to_victim", "after"),
+          "respondent_before": ("respondent_to_victim", "before"),
+          "victim_after": ("victim_to_respondent", "after"),
+          "third_party_after": ("third_party_to_victim", "after"),
+          "group_after": ("respondent_group", "after"),
+          "unattributed_after": ("unattributed_to_victim", "after")}
+
+
+def in_time_order(rows: pd.DataFrame, where: pd.Series | None = None) -> pd.DataFrame:
+    """``rows[where].sort_values(["sent_at", "message_id"])`` (all rows without ``where``):
+    missing values last, ties in frame order.
+
+    Arrow's stable sort gives the same order (pandas orders text keys by factorising them
+    first: seconds for the hundreds of thousands of message ids of a large case), and the
+    selected rows are copied once, already in order.
+    """
+    if not (pd.api.types.is_datetime64_any_dtype(rows["sent_at"])
+            and pd.api.types.is_string_dtype(rows["message_id"])):
+        return (rows if where is None else rows[where]).sort_values(["sent_at", "message_id"])
+    picked = (np.arange(len(rows)) if where is None
+              else np.flatnonzero(np.asarray(where, dtype=bool)))
+    keys = pa.table({"sent_at": pa.array(rows["sent_at"].take(picked)),
+                     "message_id": pa.array(rows["message_id"].take(picked),
+                                            type=pa.large_string())})
+    order = pc.sort_indices(keys, sort_keys=[("sent_at", "ascending", "at_end"),
+                                             ("message_id", "ascending", "at_end")])
+    return rows.take(picked[order.to_numpy()])
+
+
 def counted(messages: pd.DataFrame) -> pd.DataFrame:
     return messages[messages["duplicate_of"] == ""]
 
@@ -42,17 +75,16 @@ def _counts(series: pd.Series) -> dict[str, int]:
 
 def contacts(messages: pd.DataFrame, direction: str, period: str) -> pd.DataFrame:
     """Counted rows of one direction and period, in time order."""
-    rows = counted(messages)
-    rows = rows[(rows["direction"] == direction) & (rows["period"] == period)]
-    return rows.sort_values(["sent_at", "message_id"])
+    # One mask, one selection: a million-row frame is not copied to take a few rows.
+    return in_time_order(messages, (messages["duplicate_of"] == "")
+                         & (messages["direction"] == direction) & (messages["period"] == period))
 
 
 def undetermined(messages: pd.DataFrame) -> pd.DataFrame:
     """Counted contacts of any direction that matters which could not be placed."""
-    rows = counted(messages)
-    rows = rows[rows["is_contact"] & (rows["direction"] != "other")
-                & (rows["period"] == "undetermined")]
-    return rows.sort_values(["sent_at", "message_id"], na_position="last")
+    return in_time_order(messages, (messages["duplicate_of"] == "") & messages["is_contact"]
+                         & (messages["direction"] != "other")
+                         & (messages["period"] == "undetermined"))
 
 
 def _accounts(rows: pd.DataFrame) -> pd.Series:
@@ -94,34 +126,45 @@ def notice_block(notice: Notice, tz: str) -> dict | None:
             "repeats": [_text(m) for m in notice.repeats["message_id"]]}
 
 
-def unattributed(messages: pd.DataFrame) -> list[dict]:
-    rows = contacts(messages, "unattributed_to_victim", "after")
+def unattributed(messages: pd.DataFrame, rows: pd.DataFrame | None = None) -> list[dict]:
+    """Accounts nobody claimed that wrote to the victim after the request, most first
+    (``rows``: those contacts when already selected)."""
+    if rows is None:
+        rows = contacts(messages, "unattributed_to_victim", "after")
     counts = rows["sender"].astype(str).value_counts()
     return [{"account": str(k), "total": int(v)}
             for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def summarize(messages: pd.DataFrame, notice: Notice, *, case_id: str, tool_version: str,
-              sources: list[dict], tz: str = "UTC") -> dict:
-    """The summary as DESIGN 4.4 lays it out, from classified, placed, duplicate-marked rows."""
-    unplaced = undetermined(messages)
+              sources: list[dict], tz: str = "UTC",
+              tables: dict[str, pd.DataFrame] | None = None) -> dict:
+    """The summary as DESIGN 4.4 lays it out, from classified, placed, duplicate-marked rows.
+
+    ``tables``: the rows of :data:`TABLES` (and ``undetermined``) when already selected from
+    ``messages`` by :func:`contacts` and :func:`undetermined`; missing ones are selected here.
+    """
+    found = dict(tables or {})
+
+    def rows(name: str) -> pd.DataFrame:
+        if name not in found:
+            found[name] = (undetermined(messages) if name == "undetermined"
+                           else contacts(messages, *TABLES[name]))
+        return found[name]
+    unplaced = rows("undetermined")
     return {
         "case_id": str(case_id), "tool_version": str(tool_version),
-        "messages_total": int(len(counted(messages))),
+        "messages_total": int((messages["duplicate_of"] == "").sum()),
         "duplicates_merged": int((messages["duplicate_of"] != "").sum()),
         "notice": notice_block(notice, tz),
         "notice_problems": [str(p) for p in notice.problems],
-        "respondent_contacts_after_notice": _block(
-            contacts(messages, "respondent_to_victim", "after"), span=True),
-        "respondent_contacts_before_notice": _block(
-            contacts(messages, "respondent_to_victim", "before")),
-        "respondent_group_messages_after_notice": int(len(
-            contacts(messages, "respondent_group", "after"))),
-        "victim_contacts_after_notice": _block(
-            contacts(messages, "victim_to_respondent", "after"), accounts=False),
-        "third_party_contacts_after_notice": _block(
-            contacts(messages, "third_party_to_victim", "after"), platforms=False),
-        "unattributed_accounts_after_notice": unattributed(messages),
+        "respondent_contacts_after_notice": _block(rows("respondent_after"), span=True),
+        "respondent_contacts_before_notice": _block(rows("respondent_before")),
+        "respondent_group_messages_after_notice": int(len(rows("group_after"))),
+        "victim_contacts_after_notice": _block(rows("victim_after"), accounts=False),
+        "third_party_contacts_after_notice": _block(rows("third_party_after"), platforms=False),
+        "unattributed_accounts_after_notice": unattributed(messages,
+                                                           rows("unattributed_after")),
         "undetermined": int(len(unplaced)),
         "undetermined_reasons": _counts(unplaced["undetermined_reason"]),
         "sources": list(sources),

@@ -5,6 +5,7 @@ The total is a thick solid line; each channel has its own line style and marker.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -43,8 +44,8 @@ def cumulative(rows: pd.DataFrame, *, tz: str, notice_at: pd.Timestamp | None = 
 
 
 def _step(ax, times: pd.Series, start: list, name: str, style, marker, width: float) -> None:
-    x = c.to_num(pd.Series(start + list(times)))
-    y = ([0] if start else []) + list(range(1, len(times) + 1))
+    x = np.concatenate([c.to_num(pd.Series(start, dtype=object)), c.to_num(times)])
+    y = np.arange(0 if start else 1, len(times) + 1)
     ax.plot(x, y, drawstyle="steps-post", color="black", linestyle=style, linewidth=width,
             marker=marker, markevery=_marks(len(start), len(x)) if marker else None,
             markersize=4, markerfacecolor="white", label=name)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import StepPatch
 
 from . import _common as c
 
@@ -19,12 +22,13 @@ TITLE = "Contacts per day by direction"
 
 def daily_counts(messages: pd.DataFrame, tz: str) -> pd.DataFrame:
     """Local day x direction counts over every day of the span (zero where none)."""
-    rows = c.contacts(messages, tuple(c.DIRECTION_STYLES))
+    rows = c.contacts(messages, tuple(c.DIRECTION_STYLES), columns=("direction",))
     if rows.empty:
         return pd.DataFrame(columns=list(c.DIRECTION_STYLES))
-    days = c.local_days(rows["sent_at"], tz)
-    table = pd.crosstab(days, rows["direction"].astype(str))
-    span = pd.date_range(min(days), max(days), freq="D").date
+    # Counted by local midnight, then the few hundred days named as dates (not a million).
+    table = pd.crosstab(c.local_midnights(rows["sent_at"], tz), rows["direction"].astype(str))
+    table.index = pd.Index(table.index.date, dtype=object, name=table.index.name)
+    span = pd.date_range(table.index[0], table.index[-1], freq="D").date
     return table.reindex(index=span, columns=list(c.DIRECTION_STYLES), fill_value=0)
 
 
@@ -45,8 +49,8 @@ def daily(messages: pd.DataFrame, *, tz: str, notice_at: pd.Timestamp | None = N
     for i, (ax, direction) in enumerate(zip(axes, shown)):
         name, colour, _, _ = c.DIRECTION_STYLES[direction]
         values = counts[direction].to_numpy()
-        ax.stairs(values, edges, fill=True, color=colour, baseline=0)
-        ax.stairs(values, edges, color="black", linewidth=0.6, baseline=0)
+        _stairs(ax, values, edges, fill=True, color=colour)
+        _stairs(ax, values, edges, fill=False, color="black", linewidth=0.6)
         ax.set_ylabel("per day", fontsize=8)
         ax.set_title(f"{name}: {int(values.sum())} in {int((values > 0).sum())} day(s)",
                      fontsize=9, loc="left")
@@ -56,3 +60,25 @@ def daily(messages: pd.DataFrame, *, tz: str, notice_at: pd.Timestamp | None = N
         c.mark_request(ax, notice_at, text=i == 0)
     c.date_axis(axes[-1], tz)
     return fig
+
+
+def _stairs(ax: Axes, values: np.ndarray, edges: list[float], *, fill: bool, color: str,
+            **style: float) -> StepPatch:
+    """What ``ax.stairs(values, edges, fill=fill, color=color, baseline=0, **style)`` draws.
+
+    ``Axes.add_patch`` measures a patch segment by segment in Python: seconds for years of
+    daily steps. A step outline is straight lines from corner to corner, so its extent is that
+    of its corners, given to ``update_datalim`` at once: the same limits, the same picture.
+    """
+    if fill:
+        style.setdefault("linewidth", 0)
+        colours = {"facecolor": color}
+    else:
+        colours = {"edgecolor": color}
+    patch = StepPatch(values, edges, baseline=0, fill=fill, **colours, **style)
+    ax.add_artist(patch)
+    ax.update_datalim(patch.get_path().vertices)
+    patch.sticky_edges.y.append(0)        # bars stand on the axis, as stairs() sets them
+    ax.update_datalim([(edges[0], 0)])
+    ax.autoscale()                        # limits worked out when drawn, as stairs() asks
+    return patch

@@ -8,6 +8,7 @@ label ("NEW after request"), so a new account after a block stands out without c
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -19,9 +20,17 @@ DIRECTIONS = ("respondent_to_victim", "respondent_group", "unattributed_to_victi
 MAX_LANES = 40
 
 
+_LANE_COLUMNS = ("sender", "sender_person", "platform")
+
+
 def lane_table(messages: pd.DataFrame, notice_at: pd.Timestamp | None) -> pd.DataFrame:
     """One row per account: first/last seen, count, attributed or not, new after the request."""
-    rows = c.contacts(messages, DIRECTIONS)
+    return _lane_table(messages, c.contacts(messages, DIRECTIONS, columns=_LANE_COLUMNS),
+                       notice_at)
+
+
+def _lane_table(messages: pd.DataFrame, rows: pd.DataFrame,
+                notice_at: pd.Timestamp | None) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=["account", "person", "first", "count", "attributed",
                                      "new_after"])
@@ -41,14 +50,16 @@ def lane_table(messages: pd.DataFrame, notice_at: pd.Timestamp | None) -> pd.Dat
 
 
 def _first_seen(messages: pd.DataFrame) -> dict:
-    timed = messages[messages["sent_at"].notna() & (messages["sender"].fillna("") != "")]
+    timed = messages.loc[messages["sent_at"].notna() & (messages["sender"].fillna("") != ""),
+                         ["sender", "sent_at"]]
     return timed.groupby("sender")["sent_at"].min().to_dict()
 
 
 def lanes(messages: pd.DataFrame, *, tz: str, notice_at: pd.Timestamp | None = None,
           title: str = TITLE) -> Figure:
     """The lanes chart from classified messages (``direction``, ``sender_person`` columns)."""
-    table = lane_table(messages, notice_at)
+    rows = c.contacts(messages, DIRECTIONS, columns=_LANE_COLUMNS)
+    table = _lane_table(messages, rows, notice_at)
     shown = table.head(MAX_LANES)
     fig = c.new_figure(10, 1.6 + 0.42 * max(len(shown), 2))
     ax = fig.add_subplot()
@@ -56,9 +67,9 @@ def lanes(messages: pd.DataFrame, *, tz: str, notice_at: pd.Timestamp | None = N
     if table.empty:
         c.no_data(ax, "no account wrote to the victim in the sources")
         return fig
-    rows = c.contacts(messages, DIRECTIONS)
+    lanes_rows = rows.groupby("sender", sort=False).indices   # account -> its rows, in order
     for lane, acc in enumerate(shown.itertuples()):
-        _draw_lane(ax, rows[rows["sender"] == acc.account], lane, acc.attributed)
+        _draw_lane(ax, rows.iloc[lanes_rows[acc.account]], lane, acc.attributed)
     ax.set_yticks(range(len(shown)), [_lane_label(a) for a in shown.itertuples()], fontsize=8)
     for tick, acc in zip(ax.get_yticklabels(), shown.itertuples()):
         tick.set_fontweight("bold" if acc.new_after else "normal")
@@ -77,7 +88,7 @@ def lanes(messages: pd.DataFrame, *, tz: str, notice_at: pd.Timestamp | None = N
 def _draw_lane(ax, rows: pd.DataFrame, lane: int, attributed: bool) -> None:
     for platform, group in rows.groupby(rows["platform"].astype(str), sort=True):
         marker = c.PLATFORM_MARKERS.get(platform, "o")
-        ax.plot(c.to_num(group["sent_at"]), [lane] * len(group), linestyle="none",
+        ax.plot(c.to_num(group["sent_at"]), np.full(len(group), lane), linestyle="none",
                 marker=marker, markersize=6, color="black",
                 markerfacecolor="black" if attributed else "white", markeredgewidth=1.1)
 
@@ -91,7 +102,7 @@ def _lane_label(acc) -> str:
 def _legend(rows: pd.DataFrame) -> list[Line2D]:
     handles = [Line2D([], [], linestyle="none", marker=c.PLATFORM_MARKERS.get(p, "o"),
                       color="black", label=p)
-               for p in sorted(set(rows["platform"].astype(str)))]
+               for p in sorted(set(rows["platform"].astype(str).unique()))]
     handles += [Line2D([], [], linestyle="none", marker="o", color="black",
                        label="filled: case file account"),
                 Line2D([], [], linestyle="none", marker="o", color="black",
