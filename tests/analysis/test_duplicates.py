@@ -101,6 +101,9 @@ def test_copy_codes_group_rows_as_the_joined_key_does_with_separators_in_the_tex
             wa_row("line:6", None, "whatsapp:rob", "?", **other),
             wa_row("line:7", AFTER, "whatsapp:rob", "?", kind="unparsed", **other)]
     _same_partition(rows)
+    # The separator inside a subject or body does not move text between them.
+    codes = duplicates.key_codes(schema.from_records(rows))
+    assert codes[0] != codes[1]
 
 
 def test_copy_codes_fall_back_to_the_joined_key_when_a_sender_holds_the_separator():
@@ -109,6 +112,9 @@ def test_copy_codes_fall_back_to_the_joined_key_when_a_sender_holds_the_separato
             rob_mail("mbox:2", AFTER, email_message_id="<a\x1fb@x>"),
             rob_mail("mbox:3", AFTER, email_message_id=" <a\x1fb@x> ", source="exports/b.mbox")]
     _same_partition(rows)
+    keyed = duplicates.keys(schema.from_records(rows))
+    assert keyed[0] != keyed[1]                 # "rob|x" + "a" is not "rob" + "x|a"
+    assert keyed[2].rsplit("\x1f", 1)[0] == keyed[3].rsplit("\x1f", 1)[0]   # the same mail
 
 
 def test_three_exports_of_one_mail_list_every_copy_in_frame_order(analyse_rows):

@@ -49,15 +49,21 @@ def keys(messages: pd.DataFrame) -> pd.Series:
     df = messages
     mail_id = _text(df, "email_message_id").str.strip()
     is_mail = (df["platform"].astype(str) == "email") & (mail_id != "")
-    common = (df["platform"].astype(str) + SEP + _who(df) + SEP + df["sent_at"].astype(str)
-              + SEP + df["kind"].astype(str) + SEP + _text(df, "subject") + SEP
-              + _text(df, "body"))
-    key = common.where(~is_mail, "mail" + SEP + mail_id + SEP + common)
+    common = (df["platform"].astype(str) + SEP + _part(_who(df)) + SEP
+              + df["sent_at"].astype(str) + SEP + df["kind"].astype(str) + SEP
+              + _part(_text(df, "subject")) + SEP + _part(_text(df, "body")))
+    key = common.where(~is_mail, "mail" + SEP + _part(mail_id) + SEP + common)
     mergeable = pd.Series(_mergeable(df), index=df.index)
     key = key.where(mergeable)
     # Per source *name*: one file given twice under two names is two sources.
     occurrence = key.groupby([key, _text(df, "source_path")], dropna=True).cumcount()
     return (key + SEP + occurrence.astype(str)).where(mergeable)
+
+
+def _part(text: pd.Series) -> pd.Series:
+    """A key part prefixed with its length: hostile text holding the separator cannot shift
+    characters from one part to the next ("x|y" + "z" is not "x" + "y|z")."""
+    return text.str.len().astype(str) + ":" + text
 
 
 def _mergeable(df: pd.DataFrame) -> np.ndarray:
@@ -70,9 +76,8 @@ def key_codes(messages: pd.DataFrame) -> np.ndarray:
     """One integer per row, equal exactly when :func:`keys` are equal; -1 for never merged.
 
     The key's parts are compared as codes of their distinct values instead of joining a
-    million strings, and the texts only where everything else is equal (a handful of rows):
-    the same comparison as the joined key's as long as the parts before the texts contain no
-    separator. When one does (hostile text can), the joined key is used.
+    million strings, and the texts only where everything else is equal (a handful of rows).
+    Where a Message-ID or sender holds the separator, the joined key is used.
     """
     df = messages
     mail_id, no_id, mail_ids = _stripped_codes(_string(df, "email_message_id"))
@@ -100,20 +105,15 @@ def key_codes(messages: pd.DataFrame) -> np.ndarray:
 
 
 def _text_codes(df: pd.DataFrame, head: np.ndarray) -> np.ndarray:
-    """Codes of ``subject SEP body`` where another mergeable row has the same head, else -1.
-
-    Joined as in the key: between rows of one head, equal joined texts is what equal keys
-    mean, separators inside the texts included.
-    """
+    """Codes of (subject, body) where another mergeable row has the same head, else -1."""
     counts = np.bincount(head[head >= 0])
     shared = (np.flatnonzero((head >= 0) & (counts[np.maximum(head, 0)] > 1)) if len(counts)
               else np.array([], dtype=np.intp))
     out = np.full(len(head), -1, dtype=np.int64)
     if len(shared):
-        sep = pa.scalar(SEP, pa.large_string())
-        text = pc.binary_join_element_wise(_arrow(df, "subject").take(shared),
-                                           _arrow(df, "body").take(shared), sep)
-        out[shared] = pd.factorize(pd.array(text, dtype="string"))[0]
+        out[shared] = combine([pd.factorize(pd.array(_arrow(df, name).take(shared),
+                                                     dtype="string"))[0]
+                               for name in ("subject", "body")])
     return out
 
 
