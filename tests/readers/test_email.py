@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from whoa_analysis import readers
+from whoa_analysis import readers, schema
 from whoa_analysis.errors import InputError
 from whoa_analysis.readers import _email, eml, maildir, mbox, msg
 from whoa_analysis.readers._common import open_head
@@ -152,6 +152,61 @@ def test_rfc2047_and_rfc2231(tmp_path: Path) -> None:
     row = _eml(tmp_path, data)
     assert row["sender_display"] == "Jörg" and row["subject"] == "Grüße"
     assert row["attachments"] == "€ rate.txt"
+
+
+ENCODED = [
+    "=?utf-8?b?eW91IGdvaW5n?=", "=?UTF-8?B?R3LDvMOfZQ==?= =?utf-8?q?_und_mehr?=",
+    "=?iso-8859-1?q?Gr=FC=DFe?=\t=?utf-8?q?=3F?=", "=?utf-8?q?a_b?=", "=?us-ascii?q?=3D?=",
+    "=?utf-8?b?R3LDvMOfZQ?=",            # bad padding: the stdlib decides (and notes it)
+    "=?utf-8?b?/w==?=",                  # not UTF-8 once decoded
+    "=?koi8-r?b?8NLJ18XU?=", "=?utf-8*en?q?hi?=", "Re: =?utf-8?q?hi?=", "=?utf-8?q?hi?=x",
+    "=?utf-8?q?=ZZ?=", "=?utf-8?b?YQ==?==?utf-8?b?Yg==?=",
+]
+
+
+@pytest.mark.parametrize("value", ENCODED)
+def test_encoded_words_read_as_the_stdlib_reads_them(value: str) -> None:
+    """The fast path for plain encoded words gives what email.policy.default gives."""
+    assert _email.decode_words(value) == str(_email.std_header("subject", value))
+
+
+def test_fast_encoded_words_agree_with_stdlib_on_the_corpora(corpora: Path) -> None:
+    checked = 0
+    for path in sorted((corpora / "email_eml").rglob("*")):
+        if not path.is_file():
+            continue
+        for name, value in _email.split_part(path.read_bytes(), envelope=True).fields:
+            for text in {value, *value.split(), *(w for w in value.split(" ") if "=?" in w)}:
+                fast = _email._plain_words(text)
+                if fast is not None:
+                    assert fast == str(_email.std_header("subject", text)), (path, name)
+                    checked += 1
+    assert checked > 20
+
+
+@pytest.mark.parametrize(("head", "fields", "body"), [
+    (b"Subject: a\n b\n\tc\nX: 1\n\nbody", [("Subject", "a b\tc"), ("X", "1")], b"body"),
+    (b"Subject:\n\tfirst line empty\n\nbody", [("Subject", "\tfirst line empty")], b"body"),
+    (b"Subject: \r\n x\r\nX:y\r\n\r\nbody", [("Subject", " x"), ("X", "y")], b"body"),
+    (b"Subject: a\nnot a field\nbody", [("Subject", "a")], b"not a field\nbody"),
+    (b"Subject: a\nX: b", [("Subject", "a"), ("X", "b")], b""),
+    (b"Subject: caf\xc3\xa9\n\n", [("Subject", "caf\u00e9")], b""),
+    (b"Subject: caf\xe9\n\n", [("Subject", "caf\u00e9")], b""),
+    (b"Subject: \xef\xbb\xbfbom\nX: \xef\xbb\xbf\n\n", [("Subject", "bom"), ("X", "")], b""),
+    (b"\nSubject: a\n\n", [], b"Subject: a\n\n"),
+])
+def test_header_block_split_and_unfolded(head: bytes, fields: list, body: bytes) -> None:
+    part = _email.split_part(ENV + b"\n" + head, envelope=True)
+    assert part.fields == fields and part.body == body
+    assert [part.get(n) for n, _ in fields] == [v for _, v in fields]
+    assert part.all("SUBJECT") == [v for n, v in fields if n == "Subject"]
+    assert ("not valid UTF-8" in " ".join(part.warnings)) is (b"\xe9\n" in head)
+
+
+def test_repeated_header_fields_keep_their_order() -> None:
+    part = _email.split_part(b"Received: one\nreceived: two\nX: x\nRECEIVED: three\n\n")
+    assert part.all("Received") == ["one", "two", "three"] and part.get("received") == "one"
+    assert part.all("x") == ["x"] and part.all("nope") == [] and part.get("nope") is None
 
 
 def test_html_only_body_is_text_and_html_is_kept(tmp_path: Path) -> None:
@@ -296,6 +351,24 @@ def test_mbox_copies_are_marked(tmp_path: Path) -> None:
     df = mbox.read(path)
     assert df.loc[0, "copy_of"] == "" and df.loc[1, "copy_of"] == "mbox:0@0"
     assert df.loc[0, "record_sha256"] == df.loc[1, "record_sha256"]
+
+
+def test_mbox_bytes_before_the_first_message_are_one_unparsed_row(tmp_path: Path) -> None:
+    junk = b"saved by some tool\n\n"
+    one = ENV + b"\n" + DATED + b"Message-ID: <m1@example.net>\n\nhi\n"
+    path = tmp_path / "x.mbox"
+    path.write_bytes(junk + one)
+    df = mbox.read(path)
+    assert list(df["locator"]) == ["mbox:preamble@0", f"mbox:0@{len(junk)}"]
+    assert df.loc[0, "kind"] == "unparsed" and df.loc[0, "body"] == junk.decode()
+    assert df.loc[0, "record_sha256"] == hashlib.sha256(junk).hexdigest()
+    assert df.loc[1, "subject"] == "s" and df.loc[1, "copy_of"] == ""
+
+
+def test_row_extras_are_the_message_columns_beyond_the_schema() -> None:
+    row = _email.message_row(ENV + b"\n" + DATED + b"\nhi\n", "mbox:0@0")
+    extras = [k for k in row if k not in schema.COLUMNS and k != "record_sha256"]
+    assert tuple(extras) == _email.ROW_EXTRAS
 
 
 def test_mbox_without_envelope_lines_is_refused(tmp_path: Path) -> None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -44,6 +45,11 @@ def cut(size: int, parts: int, next_start: Callable[[int], int]) -> list[tuple[i
     return list(zip(edges, edges[1:]))
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
 def run(func: Callable[..., Any], jobs: Sequence[tuple]) -> list:
     """``func(*job)`` for every job, in file order; the first here, the others in workers.
 
@@ -53,9 +59,26 @@ def run(func: Callable[..., Any], jobs: Sequence[tuple]) -> list:
     """
     if len(jobs) <= 1:
         return [func(*job) for job in jobs]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=len(jobs) - 1, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=len(jobs) - 1, mp_context=_context()) as pool:
         futures = [pool.submit(func, *job) for job in jobs[1:]]
         first = func(*jobs[0])
         return [first] + [f.result() for f in futures]
+
+
+def stream(func: Callable[..., Any], jobs: Iterable[tuple], workers: int) -> Iterator[Any]:
+    """``func(*job)`` per job, in order, in ``workers`` processes, with at most ``workers``
+    results pending (running or waiting to be taken): memory does not grow with the number of
+    jobs, so a file of any size streams through."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    try:
+        todo = iter(jobs)
+        pending = deque(pool.submit(func, *job) for _, job in zip(range(workers), todo,
+                                                                  strict=False))
+        while pending:
+            result = pending.popleft().result()
+            job = next(todo, None)
+            if job is not None:
+                pending.append(pool.submit(func, *job))
+            yield result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
