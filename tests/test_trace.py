@@ -139,3 +139,20 @@ def test_corpus_rfc_example_hops(corpora: Path) -> None:
     assert list(t.hops["time"]) == [pd.Timestamp("1997-11-21 16:05:43", tz="UTC"),
                                     pd.Timestamp("1997-11-21 16:01:22", tz="UTC")]
     assert list(t.hops["offset"]) == ["-0600", "-0600"]
+
+
+def test_the_report_reads_hops_as_the_hops_table_holds_them(sample: Path) -> None:
+    """The report lays out hops from the traced rows (no table per mail): same values."""
+    from whoa_analysis.reports import _content, _mail
+
+    inbox = _inbox(sample)
+    checked = 0
+    for raw in inbox["headers_raw"].dropna():
+        t = trace(raw, own_domains=OWN)
+        names, rows = _mail.hop_table(t)
+        table = t.hops
+        assert names == tuple(table.columns)
+        as_table = [tuple(_content.text(v) for v in r) for r in table.itertuples(index=False)]
+        assert [tuple(_content.text(v) for v in r) for r in rows] == as_table
+        checked += len(rows)
+    assert checked > 5

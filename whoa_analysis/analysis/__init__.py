@@ -80,8 +80,8 @@ def contact_rows(rows: pd.DataFrame, tz: str, excerpt: int = EXCERPT_CHARS) -> p
     text = body.where(body != "", rows["subject"].fillna(""))
     copies = rows.get("copies", "")
     return pd.DataFrame({
-        "sent_at_utc": rows["sent_at"].map(summary.iso),
-        "sent_at_local": rows["sent_at"].map(lambda t: summary.local(t, tz)),
+        "sent_at_utc": summary.iso_column(rows["sent_at"]),
+        "sent_at_local": summary.local_column(rows["sent_at"], tz),
         "platform": rows["platform"].astype(str),
         "from_account": rows["sender"], "from_name": rows["sender_display"],
         "from_person": rows["sender_person"], "to": rows["recipient_persons"],

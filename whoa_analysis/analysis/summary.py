@@ -34,6 +34,75 @@ def local(ts: pd.Timestamp | None, tz: str) -> str | None:
     return pd.Timestamp(ts).tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
+def iso_column(times: pd.Series) -> pd.Series:
+    """:func:`iso` of every time, worked out on the whole column (None where missing)."""
+    us, ok = _utc_us(times)
+    secs = np.floor_divide(us, 10**6)
+    micro = us - secs * 10**6
+    text = _seconds_text(secs, ok, "T")
+    out = [f"{t}.{m:06d}Z" if m else f"{t}Z" for t, m in zip(text, micro.tolist())]
+    return _with_fallback(out, ok, secs, times, iso)
+
+
+def local_column(times: pd.Series, tz: str) -> pd.Series:
+    """:func:`local` of every time, worked out on the whole column (None where missing).
+
+    The wall-clock text comes from the column converted at once; the zone's abbreviation
+    (GMT, BST) is looked up once per UTC day and offset, from that group's first and last
+    instants, and instant by instant only where those two disagree.
+    """
+    us, ok = _utc_us(times)
+    wall = _micros(times.dt.tz_convert(tz).dt.tz_localize(None), ok)
+    offset = wall - us
+    secs = np.floor_divide(wall, 10**6)
+    text = _seconds_text(secs, ok, " ")
+    names = np.full(len(times), "", dtype=object)
+    day = np.floor_divide(us, 86_400 * 10**6)
+    groups = pd.Series(np.arange(len(times)))[ok].groupby([day[ok], offset[ok]]).agg(
+        ["min", "max"])
+    for first, last in zip(groups["min"].tolist(), groups["max"].tolist()):
+        a, b = (times.iloc[first].tz_convert(tz).tzname(), times.iloc[last].tz_convert(tz)
+                .tzname())
+        if a == b:
+            names[(day == day[first]) & (offset == offset[first]) & ok] = a
+        else:
+            rows = np.flatnonzero((day == day[first]) & (offset == offset[first]) & ok)
+            for i in rows.tolist():
+                names[i] = times.iloc[i].tz_convert(tz).tzname()
+    out = [f"{t} {n}" for t, n in zip(text, names.tolist())]
+    return _with_fallback(out, ok, secs, times, lambda t: local(t, tz))
+
+
+def _utc_us(times: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Microseconds since the epoch (0 where missing) and where a time is present."""
+    ok = times.notna().to_numpy()
+    return _micros(times.dt.tz_convert("UTC").dt.tz_localize(None), ok), ok
+
+
+def _micros(naive: pd.Series, ok: np.ndarray) -> np.ndarray:
+    """Naive times as microseconds since the epoch (0 where missing), whatever their unit."""
+    values = naive.to_numpy().astype("datetime64[us]").view("i8")
+    return np.where(ok, values, 0)
+
+
+def _seconds_text(secs: np.ndarray, ok: np.ndarray, sep: str) -> list[str]:
+    """'YYYY-MM-DD<sep>HH:MM:SS' per second count ('' where missing)."""
+    text = np.datetime_as_string(np.where(ok, secs, 0).astype("datetime64[s]"), unit="s")
+    return [t.replace("T", sep) for t in text.tolist()]
+
+
+def _with_fallback(out: list[str], ok: np.ndarray, secs: np.ndarray, times: pd.Series,
+                   one) -> pd.Series:
+    """Missing times as None; years numpy writes otherwise than strftime, one by one."""
+    if not ok.any():            # the type pandas gives such a column, as the map gave it
+        return times.map(one)
+    year = secs.astype("datetime64[s]").astype("datetime64[Y]").astype(np.int64) + 1970
+    odd = ok & ((year < 1000) | (year > 9999))
+    for i in np.flatnonzero(odd | ~ok).tolist():
+        out[i] = one(times.iloc[i])
+    return pd.Series(out, index=times.index)     # text, missing as pandas infers it (as map)
+
+
 #: table name -> (direction, period) of the counted rows it holds.
 TABLES = {"respondent_after": ("respondent_to_victim", "after"),
           "respondent_before": ("respondent_to_victim", "before"),

@@ -24,6 +24,7 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -81,11 +82,15 @@ _LOCAL_NETS = tuple(ipaddress.ip_network(n) for n in (
 _TRUST_LABELS = ("own", "handoff", "forgeable")
 
 
+#: The columns of ``Trace.hops``, in order.
+HOP_COLUMNS = ("hop", "from_host", "by_host", "ip", "time", "offset", "delay_s", "trust")
+
+
 @dataclass
 class Trace:
     """The Received chain and what follows from it (see the module docstring)."""
 
-    hops: pd.DataFrame
+    hop_rows: list[dict] = field(repr=False)     # one dict per Received header, topmost first
     handoff: int | None = None                 # hop number (1 = topmost) or None
     handoff_host: str = ""
     handoff_ip: str = ""                       # who connected, as the own server saw it
@@ -95,6 +100,11 @@ class Trace:
     abuse_contacts: list[dict] = field(default_factory=list)
     forgeable_note: str = ""
     warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def hops(self) -> pd.DataFrame:
+        """The hops as a table, made when first asked for (a report traces every mail)."""
+        return _frame(self.hop_rows)
 
 
 def trace(raw: bytes | str, *, own_domains: Iterable[str] = (),
@@ -112,7 +122,7 @@ def trace(raw: bytes | str, *, own_domains: Iterable[str] = (),
     own = _own_matcher(domains, {h.lower().strip(".") for h in own_hosts if h})
     hops = _hops(part.all("received"))
     handoff = _mark_trust(hops, own)
-    result = Trace(_frame(hops), handoff, warnings=warnings)
+    result = Trace(hops, handoff, warnings=warnings)
     if handoff is not None:
         by_host = hops[handoff - 1]["by_host"]
         seen = hops[handoff - 2]["from_host"] if handoff > 1 else ""
@@ -219,7 +229,7 @@ def _check_handoff(hops: list[dict], handoff: int, warnings: list[str]) -> None:
 
 
 def _frame(hops: list[dict]) -> pd.DataFrame:
-    cols = ["hop", "from_host", "by_host", "ip", "time", "offset", "delay_s", "trust"]
+    cols = list(HOP_COLUMNS)
     df = pd.DataFrame([{c: h.get(c) for c in cols} for h in hops], columns=cols)
     df["time"] = pd.to_datetime(df["time"], utc=True).astype("datetime64[us, UTC]")
     df["trust"] = pd.Categorical(df["trust"], categories=_TRUST_LABELS)

@@ -497,12 +497,9 @@ def _one_trace(n: int, item: _mail.MailTrace) -> list[Block]:
                                                      or []))),
               ("Authentication results", _auth(_mail.field(tr, "auth_results", "")))]
     out.append(Table(("fact", "value"), facts, (1, 4), key_value=True))
-    hops = _mail.field(tr, "hops")
-    if isinstance(hops, pd.DataFrame) and len(hops):
-        # The columns' own values, as itertuples gives them, without a namedtuple per hop.
-        cols = [hops.iloc[:, k] for k in range(hops.shape[1])]
-        out.append(Table(tuple(map(str, hops.columns)),
-                         [tuple(text(v) for v in r) for r in zip(*cols)]))
+    names, hops = _mail.hop_table(tr)
+    if hops:
+        out.append(Table(names, [tuple(text(v) for v in r) for r in hops]))
     abuse = _mail.abuse_contacts(tr)
     if abuse:
         out.append(Table(("abuse contact", "what it is", "how it was found"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..analysis import Analysis
+from ..analysis.trace import HOP_COLUMNS
 
 HEADERS = "headers_raw"
 MESSAGE_ID = "email_message_id"
@@ -64,6 +65,29 @@ def traces(analysis: Analysis, own_domains: tuple[str, ...] = (),
 def field(trace: object, name: str, default: object = None) -> object:
     """A trace attribute, tolerating a trace object without it."""
     return getattr(trace, name, default) if trace is not None else default
+
+
+def hop_table(trace: object) -> tuple[tuple[str, ...], list[tuple]]:
+    """The trace's hops as (column names, rows of values).
+
+    Read from the hops as traced when the trace has them, without making a table per mail (a
+    report can trace tens of thousands); the values are those the ``hops`` table holds.
+    """
+    rows = field(trace, "hop_rows")
+    if isinstance(rows, list):
+        names = HOP_COLUMNS
+        return names, [tuple(_hop_value(h, name) for name in names) for h in rows]
+    hops = field(trace, "hops")
+    if not isinstance(hops, pd.DataFrame):
+        return (), []
+    cols = [hops.iloc[:, k] for k in range(hops.shape[1])]
+    return tuple(map(str, hops.columns)), list(zip(*cols))
+
+
+def _hop_value(hop: dict, name: str) -> object:
+    value = hop.get(name)
+    # The table holds times as UTC Timestamps; a hop's own time is an aware datetime.
+    return pd.Timestamp(value).tz_convert("UTC") if name == "time" and value else value
 
 
 def abuse_contacts(trace: object) -> list[dict]:
