@@ -82,9 +82,13 @@ def prepare(case: Case, *, workers: int = 1,
 def accounts(case: Case) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every account seen, and suggestions (never applied)."""
     prepared = prepare(case)
-    msgs = prepared.analysis.messages
-    return (seen.accounts_table(msgs),
-            seen.suggestions(msgs, prepared.analysis.notice.latest, case.region))
+    return _accounts(case, prepared.analysis.messages, prepared.analysis.notice.latest)
+
+
+def _accounts(case: Case, msgs: pd.DataFrame, notice_latest: pd.Timestamp | None,
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    table = seen.accounts_table(msgs)
+    return table, seen.suggestions(msgs, notice_latest, case.region, table=table)
 
 
 def write_pack(prepared: Prepared, out: Path, say: Say = print, *,
@@ -202,11 +206,12 @@ def _write_figures(prepared: Prepared, folder: Path) -> dict[str, bytes]:
 def _report_inputs(prepared: Prepared, figures: dict[str, bytes], stamp: str,
                    after: pd.DataFrame) -> _content.Inputs:
     case, result = prepared.case, prepared.analysis
+    table, hints = _accounts(case, _content.counted(result), result.notice.latest)
     return _content.Inputs(
         case=case, analysis=result, import_report=prepared.import_report,
         manifest=evidence.load_manifest(case), custody=evidence.read_custody(case),
         figures=figures, traces=_mail.traces(result, case.own_domains, case.own_hosts),
-        generated_at=stamp, tool_version=__version__,
+        generated_at=stamp, tool_version=__version__, accounts=table, suggestions=hints,
         neutralised=_content.count_neutralised([result.messages, after]))
 
 

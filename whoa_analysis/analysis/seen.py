@@ -137,10 +137,13 @@ def _one(values: pd.Series) -> str:
 
 
 def suggestions(messages: pd.DataFrame, notice_latest: pd.Timestamp | None,
-                region: str | None = None) -> pd.DataFrame:
+                region: str | None = None, *, table: pd.DataFrame | None = None
+                ) -> pd.DataFrame:
     """Unclaimed accounts that look like someone's: the same display name or phone number as a
-    claimed account, or first seen after the request and writing to the victim."""
-    table = accounts_table(messages)
+    claimed account, or first seen after the request and writing to the victim.
+
+    ``table`` is ``accounts_table(messages)`` when the caller has it already."""
+    table = accounts_table(messages) if table is None else table
     claimed = table[table["person"] != ""]
     out: list[dict] = []
     for _, acc in table[table["person"] == ""].iterrows():

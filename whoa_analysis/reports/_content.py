@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..analysis import Analysis, contact_rows, seen
+from ..analysis import Analysis, contact_rows
 from ..analysis.summary import iso
 from ..case import Case
 from . import _mail
@@ -89,6 +89,8 @@ class Inputs:
     traces: list[_mail.MailTrace]
     generated_at: str            # ISO 8601 UTC, injectable so tests can compare bytes
     tool_version: str
+    accounts: pd.DataFrame       # seen.accounts_table of the counted messages
+    suggestions: pd.DataFrame    # seen.suggestions for them (never applied)
     max_rows: int | None = None  # contact rows shown, all tables together (the PDF's cap);
                                  # None = all
     neutralised: int = 0         # cells neutralised in the CSV/XLSX viewing exports
@@ -147,9 +149,14 @@ def count_neutralised(frames: list[pd.DataFrame]) -> int:
     return sum(neutralised_count(df) for df in frames)
 
 
-def counted(analysis: Analysis) -> pd.DataFrame:
+def counted(analysis: Analysis, columns: list[str] | None = None) -> pd.DataFrame:
+    """The messages counted (copies once), with only ``columns`` when given: a million rows
+    of text are not copied to count two columns."""
     msgs = analysis.messages
-    return msgs[msgs["duplicate_of"].fillna("") == ""] if "duplicate_of" in msgs else msgs
+    kept = msgs["duplicate_of"].fillna("") == "" if "duplicate_of" in msgs else slice(None)
+    if columns is not None:
+        msgs = msgs[[c for c in columns if c in msgs]]
+    return msgs[kept]
 
 
 #: The contact tables in report order, and the CSV of the pack that holds each in full.
@@ -248,9 +255,8 @@ def cover(inp: Inputs, rid: str) -> list[Block]:
 
 
 def parties(inp: Inputs, rid: str) -> list[Block]:
-    case, msgs = inp.case, counted(inp.analysis)
-    table = seen.accounts_table(msgs)
-    sent = msgs["sender_account"].value_counts().to_dict()
+    case, table = inp.case, inp.accounts
+    sent = counted(inp.analysis, ["sender_account"])["sender_account"].value_counts().to_dict()
     rows = []
     for person in case.people:
         for written, key in zip(person.accounts_as_written, person.accounts):
@@ -280,7 +286,7 @@ def _unclaimed(inp: Inputs, table: pd.DataFrame) -> list[Block]:
     out.append(Table(("account", "shown as", "messages", "to the victim after the request",
                       "first seen (UTC)", "last seen (UTC)", "platforms"), rows,
                      (3, 2, 1, 1.3, 2, 2, 1.3)))
-    hints = seen.suggestions(counted(inp.analysis), inp.analysis.notice.latest, inp.case.region)
+    hints = inp.suggestions
     if len(hints):
         out.append(Para("Suggestions (never applied: the volunteer decides, and adds an account "
                         "to the case file to accept one):"))
@@ -320,8 +326,7 @@ def stop_request(inp: Inputs, rid: str) -> list[Block]:
 
 
 def headline(inp: Inputs, rid: str) -> list[Block]:
-    msgs = counted(inp.analysis)
-    # Only the two columns counted, so a million rows of text are not copied to filter them.
+    msgs = counted(inp.analysis, ["direction", "period", "is_contact"])
     pair = msgs[["direction", "period"]]
     contact = pair[msgs["is_contact"].fillna(False).astype(bool)] if "is_contact" in msgs else pair
     grid = pd.crosstab(contact["direction"].astype(str), contact["period"].astype(str)) \
