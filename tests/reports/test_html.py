@@ -127,3 +127,32 @@ def test_render_refuses_unknown_blocks():
     report = _content.Report("t", "id", [object()])
     with pytest.raises(TypeError):
         html.render(report)
+
+
+def test_large_tables_are_escaped_a_column_at_a_time_exactly_as_cell_by_cell():
+    import random
+
+    from whoa_analysis.reports import _content, html
+
+    rng = random.Random(5)
+    alphabet = list("ab <>&\"'\n\r\t{}") + ["\u202e", "\u200e", "\x00", "\x1f", "\x85", "\x9f",
+                                            "\u2066", "é", "😀", "[U+202E]"]
+    rows = [tuple("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 9)))
+                  for _ in range(3)) for _ in range(html._COLUMN_ROWS + 50)]
+    table = _content.Table(("a", "b", "c"), rows, (1, 1, 1), mono=(2,))
+    opens = [html._open("td", i == 2) for i in range(3)]
+    cell_by_cell = "".join("<tr>" + "".join(f"{o}{html._lines(v)}</td>" for o, v in zip(opens, r))
+                           + "</tr>" for r in rows)
+    assert html._table(table).endswith(f"<tbody>{cell_by_cell}</tbody></table>")
+
+
+def test_the_column_pass_finds_every_character_visible_rewrites():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from whoa_analysis.reports import _content, html
+
+    chars = [chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF]
+    hits = pc.match_substring_regex(pa.array(chars, pa.large_string()), html._INVISIBLE_RE2)
+    assert [ch for ch, hit in zip(chars, hits.to_pylist()) if hit] == \
+        [ch for ch in chars if _content.visible(ch) != ch]

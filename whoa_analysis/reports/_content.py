@@ -128,6 +128,15 @@ def text(value: object) -> str:
     return str(value)
 
 
+def texts(column: pd.Series) -> list[str]:
+    """:func:`text` of every value of a column, without a call per value."""
+    missing = column.isna().to_numpy()
+    values = column.to_numpy(dtype=object)
+    if not missing.any() and all(type(v) is str for v in values):
+        return values.tolist()
+    return [text(v) if m or type(v) is not str else v for v, m in zip(values, missing)]
+
+
 def local(ts: object, tz: str) -> str:
     if ts is None or pd.isna(ts):
         return ""
@@ -362,11 +371,12 @@ def _contact_table(rows: pd.DataFrame, inp: Inputs, key: str) -> list[Block]:
     # Plain columns zipped, not iterrows (a Series per row): the HTML lists every row.
     columns = ("sent_at_utc", "sent_at_local", "platform", "from_account", "from_name", "kind",
                "excerpt", "source_path", "locator", "record_sha256")
-    body = [(str(i + 1), text(utc), text(at), text(platform),
-             f"{text(account)} ({text(name)})" if name else text(account), text(kind),
-             text(words), f"{text(path)} · {text(locator)} · sha256 {text(sha)}")
-            for i, (utc, at, platform, account, name, kind, words, path, locator, sha)
-            in enumerate(zip(*(shown[col].to_numpy(dtype=object) for col in columns)))]
+    # A missing name (NaN) counts as given, as it always has: "account ()".
+    named = [v is not None and v != "" for v in shown["from_name"].to_numpy(dtype=object)]
+    body = [(str(i + 1), utc, at, platform, f"{account} ({name})" if has else account, kind,
+             words, f"{path} · {locator} · sha256 {sha}")
+            for i, (has, (utc, at, platform, account, name, kind, words, path, locator, sha))
+            in enumerate(zip(named, zip(*(texts(shown[col]) for col in columns))))]
     out: list[Block] = [Table(("#", "sent (UTC)", f"local ({tz})", "channel", "account", "kind",
                                "excerpt", "evidence reference"), body,
                               (8, 30, 24, 13.5, 23, 11, 38, 38.5), mono=(7,),
