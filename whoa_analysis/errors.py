@@ -33,3 +33,7 @@ class DateOrderRequired(InputError):
 
 class EvidenceError(WhoaError):
     """A source changed, vanished or appeared since intake, or the custody log was edited."""
+
+
+class PackError(WhoaError):
+    """The evidence pack could not be written (a writer process stopped)."""
