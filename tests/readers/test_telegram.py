@@ -437,3 +437,89 @@ def test_messages_msgspec_refuses_read_as_the_walker_does(tmp_path: Path, monkey
     assert len(df) == 2000
     walker_only(monkeypatch)
     pd.testing.assert_frame_equal(df, telegram_json.read(path, tz="UTC"), check_exact=True)
+
+
+# --- blocks read as columns; columns handed back through shared memory -----------------------
+
+def test_plain_blocks_are_read_as_columns(tmp_path: Path, monkeypatch, small_ranges) -> None:
+    """Messages of the common shapes never go row by row, and give the walker's frame."""
+    path = write(tmp_path, single_chat([varied(i) for i in range(3000)]))
+
+    def row_by_row(*args):
+        raise AssertionError("a plain block was read row by row")
+    monkeypatch.setattr(telegram_json, "_messages", row_by_row)
+    for processes in ("1", "2"):
+        df = read_with(path, monkeypatch, processes, owner=["B"])
+        assert len(df) == 3000
+        with monkeypatch.context() as m:
+            walker_only(m)
+            pd.testing.assert_frame_equal(df, telegram_json.read(path, owner=["B"]),
+                                          check_exact=True)
+
+
+@pytest.mark.parametrize(("odd", "by_rows"), [
+    ({"from_id": 12}, True),                          # a number as the sender id
+    ({"date_unixtime": "\u0661\u0667"}, True),        # digits, but not ASCII ones
+    ({"edited_unixtime": " 1700001600"}, True),
+    ({"id": 10 ** 20}, True),                         # beyond 64 bits
+    ({"text": None, "text_entities": [{"type": "plain", "text": "from entities"}]}, True),
+    ({"type": "other"}, True),
+    ({"date_unixtime": "0" + str(1700001500)}, False),    # read alike: the text is kept
+    ({"from": None, "from_id": None}, False),
+])
+def test_one_odd_message_sends_its_block_row_by_row(tmp_path: Path, monkeypatch, small_ranges,
+                                                    odd: dict, by_rows: bool) -> None:
+    msgs = [varied(i) for i in range(3000)]
+    msgs[1500] = {**msgs[1500], **odd}
+    path = write(tmp_path, single_chat(msgs))
+    read_rows = telegram_json._messages
+    blocks: list[int] = []
+
+    def spy(block, *args):
+        blocks.append(len(block))
+        return read_rows(block, *args)
+    monkeypatch.setattr(telegram_json, "_messages", spy)
+    df = read_with(path, monkeypatch, "1", tz="UTC")
+    if by_rows:
+        assert len(blocks) == 1 and blocks[0] < path.stat().st_size     # that block only
+    else:
+        assert not blocks
+    walker_only(monkeypatch)
+    pd.testing.assert_frame_equal(df, telegram_json.read(path, tz="UTC"), check_exact=True)
+
+
+def test_worker_columns_come_back_through_shared_memory(tmp_path: Path, monkeypatch,
+                                                        small_ranges) -> None:
+    path = write(tmp_path, single_chat([varied(i) for i in range(6000)]))
+    unpack = telegram_json._unpack
+    shipped: list[int] = []
+
+    def spy(columns, box, sent):
+        shipped.append(sent[0])
+        unpack(columns, box, sent)
+    monkeypatch.setattr(telegram_json, "_unpack", spy)
+    two = read_with(path, monkeypatch, "2")
+    assert shipped[0] == 0 and all(shipped[1:]) and len(shipped) >= 2
+    one = read_with(path, monkeypatch, "1")
+    pd.testing.assert_frame_equal(two, one, check_exact=True)
+
+
+def test_columns_that_do_not_fit_come_back_pickled(tmp_path: Path, monkeypatch,
+                                                   small_ranges) -> None:
+    path = write(tmp_path, single_chat([varied(i) for i in range(6000)]))
+    one = read_with(path, monkeypatch, "1")
+    monkeypatch.setattr(telegram_json, "_capacity", lambda size: 4096)    # no room at all
+    pd.testing.assert_frame_equal(read_with(path, monkeypatch, "2"), one, check_exact=True)
+
+
+def test_undecodable_sender_id_in_a_direct_chat_is_shown_escaped(tmp_path: Path) -> None:
+    # Bytes that are not UTF-8 in a sender id: the key keeps them (as lone surrogates), and
+    # the frame shows them escaped with a warning, also as the other person's recipient.
+    msgs = [message(1), {**message(2), "from": "B", "from_id": "user2"}]
+    data = single_chat(msgs).encode("utf-8").replace(b'"user2"', b'"user\xff"')
+    path = tmp_path / "result.json"
+    path.write_bytes(data)
+    df = telegram_json.read(path)
+    assert df["sender"].iloc[1] == "telegram:user\\udcff"
+    assert df["recipients"].iloc[0] == "telegram:user\\udcff"
+    assert "surrogates" in df["warnings"].iloc[0] and "surrogates" in df["warnings"].iloc[1]

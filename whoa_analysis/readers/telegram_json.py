@@ -34,13 +34,17 @@ at a time, so its size does not bound memory; each row hashes its message's exac
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
+import mmap
+import operator
 import re
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import numpy as np
@@ -48,6 +52,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import schema
 from ..errors import InputError
 from . import _parallel
 from . import _telegram as tg
@@ -211,10 +216,13 @@ class _Walk:
         self.rows.clear()
 
     def frame(self) -> pd.DataFrame:
-        """The rows read, one column per field (text columns Arrow-backed where they can be)."""
+        """The rows read, one column per field (text columns Arrow-backed where they can be).
+
+        The batches are handed over (and dropped here), so they are not held twice."""
         self.flush()
-        return pd.DataFrame({name: _column(name, chunks)
-                             for name, chunks in self.columns.items()})
+        columns, self.columns = self.columns, {f: [] for f in FIELDS}
+        return pd.DataFrame({name: _column(name, columns.pop(name)) for name in FIELDS},
+                            copy=False)
 
 
 #: Rows per batch moved from tuples into columns.
@@ -222,6 +230,11 @@ BATCH = 1 << 16
 #: Fields that always hold text and become schema text columns (the others keep their objects).
 ARROW_FIELDS = frozenset({"locator", "record_sha256", "kind", "sent_at_raw", "sender",
                           "sender_display", "body", "attachments", "in_reply_to", "warnings"})
+
+
+#: Of the others, those with a different value on nearly every row (a dictionary would only
+#: cost time).
+DISTINCT_FIELDS = frozenset({"telegram_id"})
 
 
 #: Fields holding whole numbers or nothing (Arrow int64 per batch; a value beyond 64 bits
@@ -250,7 +263,8 @@ def _column(name: str, chunks: list) -> pd.Series:
     """A field's batches joined: schema text in Arrow, numbers as Int64, the rest as objects
     (the extra columns the frame has always had as Python values)."""
     if name == "_chat":
-        return pd.Series(np.concatenate(chunks) if chunks else np.zeros(0, np.int64))
+        return pd.Series(np.concatenate(chunks) if chunks else np.zeros(0, np.int64),
+                         copy=False)
     arrow = bool(chunks) and all(isinstance(c, pa.Array) for c in chunks)
     if arrow and name in ARROW_FIELDS:
         arr = pa.chunked_array(chunks, type=pa.large_string())
@@ -258,13 +272,19 @@ def _column(name: str, chunks: list) -> pd.Series:
     if arrow and name in EPOCH_FIELDS:
         arr = pa.chunked_array(chunks, type=pa.int64())
         return pd.Series(arr.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
+    if arrow and name in DISTINCT_FIELDS:   # nothing to share: one object per value
+        values = pa.chunked_array(chunks).to_numpy(zero_copy_only=False)
+        return pd.Series(values, dtype=object, copy=False)
+    if arrow:           # one dictionary for the whole column, not one per batch
+        return pd.Series(_objects(pa.chunked_array(chunks).combine_chunks()), dtype=object,
+                         copy=False)
     parts = [_objects(c) if isinstance(c, pa.Array) else c for c in chunks]
     values = np.empty(sum(len(p) for p in parts), dtype=object)
     at = 0
     for part in parts:
         values[at:at + len(part)] = part
         at += len(part)
-    return pd.Series(values, dtype=object)
+    return pd.Series(values, dtype=object, copy=False)
 
 
 def _objects(arr: pa.Array) -> np.ndarray:
@@ -503,18 +523,29 @@ def _fast(path: Path) -> _Walk | None:
     size = layout.end - layout.start
     parts = _parallel.cut(size, _parallel.processes(size),
                           lambda pos: _next_start(path, layout, pos))
-    jobs = [(str(path), layout.start + a, layout.start + b, layout.sep) for a, b in parts]
+    jobs = [(str(path), layout.start + a, layout.start + b, layout.sep, k)
+            for k, (a, b) in enumerate(parts)]
+    # The first range is read here; each other one gets shared memory to write its columns
+    # into (workers are forked after this, so they find it by the job's number).
+    boxes = {k: mmap.mmap(-1, _capacity(b - a)) for k, (a, b) in enumerate(parts) if k}
+    _OUTBOX.update(boxes)
     try:
         results = _parallel.run(_read_part, jobs)
     except _Doubt:
         return None
-    if any(r is None for r in results) or _order_matters([keys for _, keys in results]):
+    finally:
+        for k in boxes:
+            del _OUTBOX[k]
+    if any(r is None for r in results) or _order_matters([r[1] for r in results]):
         return None
     walk = _Walk()
     walk.found, walk.chats, walk.me = True, [layout.chat], layout.me
-    for columns, _ in results:
+    for k, (columns, _, shipped) in enumerate(results):
+        _unpack(columns, boxes.get(k), shipped)
         for name in FIELDS:
             walk.columns[name].extend(columns[name])
+    del results
+    _release_memory()       # what reading the first range here left behind
     n = sum(len(c) for c in walk.columns["kind"])
     walk.columns["locator"] = [_locators(n)]
     walk.columns["_chat"] = [np.zeros(n, dtype=np.int64)]     # one chat
@@ -588,11 +619,14 @@ def _locators(n: int) -> pa.Array:
                                        pa.scalar("]", text), pa.scalar("", text))
 
 
-def _read_part(path: str, start: int, end: int, sep: bytes) -> tuple[dict, dict] | None:
+def _read_part(path: str, start: int, end: int, sep: bytes, box: int = 0,
+               ) -> tuple[dict, dict, tuple[int, int]] | None:
     """The columns of the messages in bytes ``[start, end)`` of the file (a forked worker, or
-    the only process) and the sender keys met; None when anything there is in doubt."""
+    the only process), the sender keys met, and how many batches of the columns went into
+    the shared memory ``box`` (and their size); None when anything there is in doubt."""
     walk = _Walk()
     keys: dict[tuple, tuple[str, str]] = {}
+    ship = _Shipper(_OUTBOX.get(box))
     mark = sep + b"{"
     try:
         with open(path, "rb") as fh:
@@ -610,14 +644,18 @@ def _read_part(path: str, start: int, end: int, sep: bytes) -> tuple[dict, dict]
                 block, rest = buf[:cut], b"" if last else buf[cut + len(sep):]
                 if last and block.endswith(sep):
                     block = block[:-len(sep)]    # the separator before the next range
-                _messages(block, mark, len(sep), walk, keys)
+                if not _block(block, sep, walk, keys):
+                    _messages(block, mark, len(sep), walk, keys)
+                ship(walk.columns)
                 if last:
                     break
     except _Doubt:
         return None
     walk.flush()
+    ship(walk.columns)
     walk.columns["locator"] = walk.columns["_chat"] = []     # the parent numbers the rows
-    return walk.columns, keys
+    _release_memory()
+    return walk.columns, keys, ship.close()
 
 
 def _order_matters(parts: list[dict[tuple, tuple[str, str]]]) -> bool:
@@ -745,27 +783,36 @@ def _fast_row(m: _Msg, raw: memoryview, keys: dict[tuple, tuple[str, str]]) -> t
 
 def _finish(df: pd.DataFrame, walk: _Walk, src: Source, tz: str | None,
             owner: frozenset[str]) -> pd.DataFrame:
-    df["platform"] = PLATFORM
+    # Closed-list columns are given as the schema's categories (codes, not a million strings
+    # for ``conform`` to factorise); the frame is the same.
+    df["platform"] = _category("platform", np.full(len(df), _code("platform", PLATFORM)))
     _place_times(df, src, tz)
     _conversations(df, walk.chats, src)
     _participants(df, walk, owner, src)
-    return src.frame(df.drop(columns=[c for c in df.columns if c.startswith("_")]))
+    # The working columns go before the frame is built (in place: ``df`` is the only frame),
+    # and so does what the steps above left freed, so building it starts from the least.
+    for name in [c for c in df.columns if c.startswith("_")]:
+        del df[name]
+    _release_memory()
+    return src.frame(df)
 
 
 def _place_times(df: pd.DataFrame, src: Source, tz: str | None) -> None:
     epoch = pd.to_numeric(df["_epoch"], errors="coerce").astype("Int64")
     sent = pd.to_datetime(epoch, unit="s", utc=True)
     latest = sent.copy()
-    basis = np.where(epoch.notna(), "epoch", "missing").astype(object)
+    basis = np.where(epoch.notna(), _code("time_basis", "epoch"),
+                     _code("time_basis", "missing")).astype(np.int8)
     local = df["_local"].notna().to_numpy()
     if local.any():
         zone = require_tz(tz, FORMAT)
         src.assume(f"messages without date_unixtime: their 'date' read as local time in {zone}")
         _localize_rows(df, local, zone, sent, latest, basis)
-    df["sent_at"], df["sent_at_latest"], df["time_basis"] = sent, latest, basis
+    df["sent_at"], df["sent_at_latest"] = sent, latest
+    df["time_basis"] = _category("time_basis", basis)
     edited = pd.to_numeric(df["_edited_epoch"], errors="coerce").astype("Int64")
     df["edited_at"] = pd.to_datetime(edited, unit="s", utc=True)
-    missing = (basis == "missing") & (df["kind"] != "unparsed").to_numpy()
+    missing = (basis == _code("time_basis", "missing")) & (df["kind"] != "unparsed").to_numpy()
     if missing.any():
         df.loc[missing, "warnings"] = [_join(w, "no time: sent_at left empty")
                                        for w in df.loc[missing, "warnings"]]
@@ -778,7 +825,7 @@ def _localize_rows(df: pd.DataFrame, mask: np.ndarray, zone: str, sent: pd.Serie
     ok = naive.notna()
     idx = naive.index[ok]
     sent.loc[idx], latest.loc[idx] = early[ok], late[ok]
-    basis[idx.to_numpy()] = "local_declared"
+    basis[idx.to_numpy()] = _code("time_basis", "local_declared")
     notes = [_join(df.at[i, "warnings"], warn[i] if ok[i] else
                    f"unreadable date {df.at[i, '_local']!r}") for i in naive.index]
     df.loc[naive.index, "warnings"] = notes
@@ -797,10 +844,19 @@ def _conversations(df: pd.DataFrame, chats: list[dict], src: Source) -> None:
     codes = df["_chat"].to_numpy(dtype=np.int64)
     ids = [("" if chat.get("id") is None else str(chat["id"])) for chat in chats] or [""]
     types = [str(chat.get("type", "")) for chat in chats] or [""]
-    for column, values in (("conversation", names), ("conversation_kind", kinds),
-                           ("chat_id", ids), ("chat_type", types)):
-        # Objects, not inferred text: a chat name may hold a lone surrogate, which
-        # schema.conform shows escaped (pandas' own text type would refuse it here).
+    try:
+        labels = pa.array(names, _TEXT)
+    except (pa.ArrowException, UnicodeError):
+        # Objects, not text: a chat name may hold a lone surrogate, which schema.conform
+        # shows escaped (pandas' own text type would refuse it here).
+        df["conversation"] = pd.Series(np.asarray(names, dtype=object)[codes], index=df.index,
+                                       dtype=object)
+    else:
+        df["conversation"] = pd.Series(pd.arrays.ArrowStringArray(labels.take(codes)),
+                                       index=df.index, copy=False)
+    kind_codes = np.array([_code("conversation_kind", k) for k in kinds], dtype=np.int8)
+    df["conversation_kind"] = _category("conversation_kind", kind_codes[codes], df.index)
+    for column, values in (("chat_id", ids), ("chat_type", types)):
         df[column] = pd.Series(np.asarray(values, dtype=object)[codes], index=df.index,
                                dtype=object)
 
@@ -816,41 +872,413 @@ def _kind_of(chat: dict, df: pd.DataFrame, n: int, src: Source) -> str:
 
 
 def _participants(df: pd.DataFrame, walk: _Walk, owner: frozenset[str], src: Source) -> None:
-    """``from_owner`` and, in direct chats, ``recipients`` (the other participant)."""
-    from_owner = pd.Series(pd.NA, index=df.index, dtype="boolean")
-    recipients = pd.Series("", index=df.index, dtype=object)
-    for chat, rows in df.groupby("_chat").indices.items():
-        part = df.iloc[rows]
-        keys = _distinct(part["sender"])
-        mine = _owner_keys(part, walk.chats[chat] if walk.chats else {}, walk.me, owner, src)
+    """``from_owner`` and, in direct chats, ``recipients`` (the other participant).
+
+    Worked out per distinct sender (a chat has few), then laid out over the rows by codes."""
+    n = len(df)
+    codes, uniques = pd.factorize(df["sender"])
+    senders = list(uniques) + [None]         # code -1 (no value) reads the last entry
+    mine_row = np.zeros(n, dtype=bool)
+    unknown = np.ones(n, dtype=bool)         # from_owner <NA>
+    partner = np.full(n, -1, dtype=np.int64)
+    empty = senders.index("") if "" in senders[:-1] else -2
+    direct = (df["conversation_kind"] == "direct").to_numpy(dtype=bool, na_value=False)
+    hits = _owner_hits(df, codes, senders, owner)
+    for chat, rows in _chat_rows(df).items():
+        part = codes[rows]
+        present = np.unique(part)
+        keys = {senders[c] for c in present.tolist()} - {""}
+        mine = _owner_keys(keys, lambda r=rows: _hit_senders(hits, r, codes, senders),
+                           walk.chats[chat] if walk.chats else {}, walk.me, owner, src)
         if mine is not None:
-            from_owner.iloc[rows] = part["sender"].isin(mine).to_numpy()
-            from_owner.iloc[rows[(part["sender"] == "").to_numpy()]] = pd.NA
-        if (part["conversation_kind"] == "direct").all() and len(keys) == 2:
+            is_mine = np.array([s in mine for s in senders], dtype=bool)
+            mine_row[rows] = is_mine[part]
+            unknown[rows] = part == empty
+        if direct[rows].all() and len(keys) == 2:
             a, b = sorted(keys)
-            recipients.iloc[rows] = part["sender"].map({a: b, b: a}).fillna("").to_numpy()
-    df["from_owner"], df["recipients"] = from_owner, recipients
+            pair = np.full(len(senders), -1, dtype=np.int64)
+            pair[senders.index(a)], pair[senders.index(b)] = senders.index(b), senders.index(a)
+            partner[rows] = pair[part]
+    df["from_owner"] = pd.Series(pd.arrays.BooleanArray(mine_row, unknown), index=df.index,
+                                 copy=False)
+    df["recipients"] = _recipients(senders[:-1], partner, df.index)
 
 
-def _distinct(keys: pd.Series) -> set[str]:
-    """The non-empty keys of a column (``unique`` first: iterating a million rows is slow)."""
-    return set(keys.unique()) - {""}
+def _chat_rows(df: pd.DataFrame) -> dict[int, np.ndarray]:
+    """Row positions of each chat, in chat order (one chat: all rows, without a sort)."""
+    chats = df["_chat"].to_numpy()
+    if len(chats) and chats.min() == chats.max():
+        return {int(chats[0]): np.arange(len(chats))}
+    return dict(df.groupby("_chat").indices)
 
 
-def _owner_keys(part: pd.DataFrame, chat: dict, me: object, owner: frozenset[str],
-                src: Source) -> set[str] | None:
+def _owner_hits(df: pd.DataFrame, codes: np.ndarray, senders: list, owner: frozenset[str],
+                ) -> np.ndarray | None:
+    """Per row: the display name (casefolded) or the sender key (without ``telegram:``) is
+    one of the owner's identifiers; decided once per distinct value."""
+    if not owner:
+        return None
+    shown, displays = pd.factorize(df["sender_display"])
+    by_name = np.array([isinstance(d, str) and d.casefold() in owner for d in displays]
+                       + [False], dtype=bool)
+    by_key = np.array([isinstance(k, str) and k.removeprefix("telegram:") in owner
+                       for k in senders], dtype=bool)
+    return by_name[shown] | by_key[codes]
+
+
+def _hit_senders(hits: np.ndarray | None, rows: np.ndarray, codes: np.ndarray,
+                 senders: list) -> set[str] | None:
+    """The senders of the chat's rows the owner's identifiers match; None when none does."""
+    if hits is None:
+        return None
+    found = codes[rows][hits[rows]]
+    return {senders[c] for c in np.unique(found).tolist()} if len(found) else None
+
+
+def _recipients(senders: list, partner: np.ndarray, index: pd.Index) -> pd.Series:
+    """The other participant's key per row ('' where none), as text where Arrow can hold it."""
+    try:
+        keys = pa.array(senders + [""], _TEXT)
+    except (pa.ArrowException, UnicodeError):
+        values = np.asarray(senders + [""], dtype=object)
+        return pd.Series(values[partner], index=index, dtype=object)
+    return pd.Series(pd.arrays.ArrowStringArray(keys.take(pa.array(partner % len(keys)))),
+                     index=index, copy=False)
+
+
+def _owner_keys(senders: set[str], hits: Callable[[], set[str] | None], chat: dict, me: object,
+                owner: frozenset[str], src: Source) -> set[str] | None:
     """The exporting account's sender keys in one chat, or None when nothing says."""
     if me is not None:
         return {tg.sender_key(f"user{me}", None)}
     if owner:
-        hits = part.loc[part["sender_display"].str.casefold().isin(owner)
-                        | part["sender"].str.removeprefix("telegram:").isin(owner), "sender"]
-        if len(hits):
-            return _distinct(hits)
+        found = hits()
+        if found is not None:
+            return found - {""}
     peer = tg.sender_key(f"user{chat.get('id')}", None)
-    senders = _distinct(part["sender"])
     if chat.get("type") == "personal_chat" and peer in senders:
         src.assume("personal chat: the chat's id is the other person's user id, so every "
                    "other sender is the export's owner")
         return senders - {peer}
     return None
+
+
+def _code(column: str, value: str) -> int:
+    """The category code of ``value`` in a closed-list column of the schema."""
+    return int(schema.COLUMNS[column].categories.get_loc(value))
+
+
+def _category(column: str, codes: np.ndarray, index: pd.Index | None = None) -> pd.Series:
+    """Codes as the schema's categorical column (what ``conform`` would make of the text)."""
+    values = pd.Categorical.from_codes(codes, dtype=schema.COLUMNS[column])
+    return pd.Series(values, index=index, copy=False)
+
+
+# --- a whole block at once: columns, not rows --------------------------------------------------
+# Nearly every message of an export has one of a few shapes. A block whose messages all decode
+# into ``_Plain`` (msgspec checks each field's type in C) is turned into columns with a few
+# C-level passes and Arrow kernels; the Python per message is one attribute read per field.
+# Anything else in the block (another type anywhere, a date that is not plain digits, a number
+# beyond 64 bits) sends the whole block row by row, through ``_messages``: same result.
+
+
+class _Part(msgspec.Struct, gc=False):
+    """A text entity: only its text is read."""
+
+    text: str
+
+
+class _Plain(msgspec.Struct, gc=False):
+    """A message of the common shape, each field's type checked while decoding."""
+
+    type: Literal["message", "service"]
+    date_unixtime: str
+    text: str | list[str | _Part]
+    id: int | None = None
+    from_: str | None = msgspec.field(default=None, name="from")
+    from_id: str | None = None
+    actor: str | None = None
+    actor_id: str | None = None
+    action: str | None = None
+    reply_to_message_id: int | None = None
+    edited_unixtime: str | None = None
+    duration_seconds: int | None = None
+    discard_reason: str | None = None
+    forwarded_from: str | None = None
+    file_name: Any = U
+    photo: Any = U
+    file: Any = U
+    contact_information: Any = U
+    location_information: Any = U
+    poll: Any = U
+    game: Any = U
+    invoice: Any = U
+    media_type: Any = U
+
+
+_PLAIN = msgspec.json.Decoder(_Plain).decode
+_DIGITS = "^[0-9]+$"
+_TEXT = pa.large_string()
+
+
+def _block(block: bytes, sep: bytes, walk: _Walk, keys: dict[tuple, tuple[str, str]]) -> bool:
+    """Append the columns of a block of whole messages (separated by ``sep``) to ``walk``;
+    False, with nothing appended, when anything in it is not the common shape."""
+    bounds = _bounds(block, sep)
+    if bounds is None:
+        return False
+    starts, ends = bounds
+    raws = [block[a:b] for a, b in zip(starts.tolist(), ends.tolist())]    # copies, but
+    # cheaper to make than memoryview slices
+    try:
+        # Each message decoded alone: one that is not a whole object (a separator seen where
+        # the layout would not put it) fails here, so the bounds are the messages' own.
+        msgs = list(map(_PLAIN, raws))
+        columns = _block_columns(msgs, raws, keys)
+    except (*_REFUSED, pa.ArrowException, OverflowError, UnicodeError, TypeError):
+        return False
+    if columns is None:
+        return False
+    walk.flush()            # rows read one by one before this block come first
+    for name in FIELDS:
+        walk.columns[name].append(columns[name])
+    return True
+
+
+def _bounds(block: bytes, sep: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """(start, end) of every message of the block, or None when one is not plain: not closed
+    by its own '}' right before the separator, huge, or with many brackets (maybe deep)."""
+    codes = np.frombuffer(block, dtype=np.uint8)
+    braces = np.flatnonzero(codes == 0x7B)
+    width = len(sep)
+    hit = braces[braces >= width]
+    ok = np.ones(len(hit), dtype=bool)
+    for k, byte in enumerate(sep):
+        ok &= codes[hit - width + k] == byte
+    starts = np.concatenate(([0], hit[ok])).astype(np.int64)
+    ends = np.append(starts[1:] - width, len(block))
+    if not len(block) or codes[0] != 0x7B or (codes[ends - 1] != 0x7D).any():
+        return None
+    if int((ends - starts).max()) > MAX_FAST_RECORD:
+        return None
+    brackets = np.flatnonzero(codes == 0x5B)
+    edges = np.append(starts, len(block))
+    opened = np.diff(np.searchsorted(braces, edges)) + np.diff(np.searchsorted(brackets, edges))
+    if int(opened.max()) > MAX_DEPTH:
+        return None
+    return starts, ends
+
+
+def _block_columns(msgs: list[_Plain], raws: list[bytes],
+                   keys: dict[tuple, tuple[str, str]]) -> dict[str, object] | None:
+    """The fields of ``FIELDS`` for decoded messages, as ``_fast_row`` gives them row by row
+    (Arrow arrays of the types ``_pack`` makes); None when a value needs the row path."""
+    n = len(msgs)
+    service = np.array([m.type == "service" for m in msgs], dtype=bool)
+    names = [m.from_ for m in msgs]
+    ids = [m.from_id for m in msgs]
+    actions = [""] * n
+    for i in np.flatnonzero(service).tolist():
+        m = msgs[i]
+        names[i], ids[i] = m.actor, m.actor_id
+        actions[i] = "" if m.action is None else m.action
+    unix = pa.array([m.date_unixtime for m in msgs], _TEXT)
+    edited = pa.array([m.edited_unixtime for m in msgs], _TEXT)
+    if not (_all_digits(unix) and _all_digits(edited)):
+        return None
+    display = pa.array(names, _TEXT).fill_null("")
+    sender, alt = _senders(pa.array(ids, _TEXT), display, keys)
+    kind, attachments = _kinds(msgs, service, actions)
+    return {
+        "locator": _blank(n),
+        "record_sha256": _hashes(raws),
+        "_chat": np.zeros(n, dtype=np.int64),
+        "kind": kind,
+        "_epoch": unix.cast(pa.int64()),
+        "_local": pa.nulls(n, _TEXT),
+        "sent_at_raw": unix,
+        "sender": sender,
+        "sender_display": display,
+        "sender_alt": alt,
+        "body": pa.array([t if type(t) is str else _joined(t) for t in [m.text for m in msgs]],
+                         _TEXT),
+        "attachments": attachments,
+        "in_reply_to": _int_text([m.reply_to_message_id for m in msgs]),
+        "warnings": _blank(n),
+        "telegram_id": _int_text([m.id for m in msgs]),
+        "action": pa.array(actions, _TEXT),
+        "duration_s": pa.array([m.duration_seconds for m in msgs], pa.int64()),
+        "discard_reason": pa.array([m.discard_reason for m in msgs], _TEXT).fill_null(""),
+        "_edited_epoch": edited.cast(pa.int64()),
+        "forwarded_from": pa.array([m.forwarded_from for m in msgs], _TEXT).fill_null(""),
+    }
+
+
+def _all_digits(values: pa.Array) -> bool:
+    """True when every value given is plain ASCII digits (what ``str.isdigit`` + ``int`` read
+    alike); anything else (other digits, signs, blanks) takes the row path and its warnings."""
+    return bool(pc.all(pc.match_substring_regex(values, _DIGITS)).as_py() is not False)
+
+
+def _joined(parts: list) -> str:
+    return "".join([p if type(p) is str else p.text for p in parts])
+
+
+def _blank(n: int) -> pa.Array:
+    return pa.repeat(pa.scalar("", _TEXT), n)
+
+
+def _int_text(values: list) -> pa.Array:
+    """Whole numbers as text, '' for none (``str(int)``; beyond 64 bits Arrow refuses)."""
+    return pa.array(values, pa.int64()).cast(_TEXT).fill_null("")
+
+
+def _hashes(raws: list[bytes]) -> pa.Array:
+    """SHA-256 of each message's bytes, as hex text (hexlified once, not per message)."""
+    digests = b"".join(map(_DIGEST, map(hashlib.sha256, raws)))
+    text = digests.hex().encode("ascii")
+    offsets = np.arange(0, 64 * len(raws) + 1, 64, dtype=np.int64)
+    return pa.LargeStringArray.from_buffers(len(raws), pa.py_buffer(offsets), pa.py_buffer(text))
+
+
+_DIGEST = operator.methodcaller("digest")
+
+
+def _senders(ids: pa.Array, names: pa.Array, keys: dict[tuple, tuple[str, str]],
+             ) -> tuple[pa.Array, pa.Array]:
+    """(sender, sender_alt) per message: worked out once per distinct (id, name), and kept in
+    ``keys`` as ``_fast_row`` keeps them (a null id as the text 'None')."""
+    id_codes = ids.dictionary_encode()
+    name_codes = names.dictionary_encode()
+    id_idx = id_codes.indices.fill_null(len(id_codes.dictionary)).to_numpy().astype(np.int64)
+    name_idx = name_codes.indices.to_numpy().astype(np.int64)
+    pairs, inverse = np.unique(id_idx * (len(name_codes.dictionary) + 1) + name_idx,
+                               return_inverse=True)
+    id_values = id_codes.dictionary.to_pylist() + [None]
+    name_values = name_codes.dictionary.to_pylist()
+    width = len(name_codes.dictionary) + 1
+    senders, alts = [], []
+    for pair in pairs.tolist():
+        ident, name = id_values[pair // width], name_values[pair % width]
+        who = (ident, name, True) if ident is not None else ("None", name, False)
+        found = keys.get(who)
+        if found is None:
+            found = keys[who] = (tg.sender_key(ident, name), tg.name_key(name))
+        senders.append(found[0])
+        alts.append(found[1])
+    take = pa.array(inverse.reshape(-1))
+    return (pa.array(senders, _TEXT).take(take), pa.array(alts, _TEXT).take(take))
+
+
+def _kinds(msgs: list[_Plain], service: np.ndarray, actions: list[str],
+           ) -> tuple[pa.Array, pa.Array]:
+    """(kind, attachments): calls and system lines from services, media from the media keys."""
+    bare = np.array([m.photo is U and m.file is U and m.contact_information is U
+                     and m.location_information is U and m.poll is U and m.game is U
+                     and m.invoice is U and m.media_type is U for m in msgs], dtype=bool)
+    call = np.array([a in CALL_ACTIONS for a in actions], dtype=bool) & service
+    kind = np.where(service, np.where(call, 2, 3), np.where(bare, 0, 1))
+    attachments = [""] * len(msgs)
+    for i in np.flatnonzero(~service & ~bare).tolist():
+        m = msgs[i]
+        present = {k: getattr(m, k) for k in MEDIA_KEYS if getattr(m, k) is not U}
+        if m.file_name is not U:
+            present["file_name"] = m.file_name
+        attachments[i] = _attachments(present)
+    return _KINDS.take(pa.array(kind)), pa.array(attachments, _TEXT)
+
+
+_KINDS = pa.array(["text", "media", "call", "system"], _TEXT)
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, where there is one."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def _release_memory() -> None:
+    """Give freed heap memory back to the system. Blocks of messages come and go while the
+    columns stay, so glibc keeps a few hundred MB freed but resident after a large export
+    (pages between live allocations are only returned when asked)."""
+    if _TRIM is not None:
+        _TRIM(0)
+
+
+# --- columns handed back through shared memory ------------------------------------------------
+# A worker's columns are as large as a third of its range; pickled back to the parent they
+# would exist four times at once (the worker's, its pickle, the parent's copy of the pickle,
+# the arrays rebuilt from it). Instead each worker appends its batches, as they are made, to
+# an Arrow stream in memory shared with the parent (anonymous, so nothing touches the disk),
+# and the parent reads them in place. Batches Arrow cannot hold (Python objects kept for
+# text with lone surrogates) and anything beyond the space reserved go back pickled.
+
+#: Shared memory for each worker, by job number (set before the workers are forked).
+_OUTBOX: dict[int, mmap.mmap] = {}
+#: The fields a worker hands back (the parent numbers the rows and there is one chat).
+SHIPPED = tuple(f for f in FIELDS if f not in ("locator", "_chat"))
+
+
+def _capacity(size: int) -> int:
+    """Bytes of shared memory reserved for the columns of a ``size``-byte range: address
+    space only, memory is used as it is written. The columns take about a third of the
+    range; a range that needs more sends the rest pickled."""
+    return 2 * size + (16 << 20)
+
+
+class _Shipper:
+    """Appends a worker's finished batches to the Arrow stream in its shared memory."""
+
+    def __init__(self, box: mmap.mmap | None) -> None:
+        self.sink = None if box is None else pa.FixedSizeBufferWriter(pa.py_buffer(box))
+        self.writer: pa.ipc.RecordBatchStreamWriter | None = None
+        self.sent = self.size = 0
+
+    def __call__(self, columns: dict[str, list]) -> None:
+        """Ship every batch complete in ``columns`` and drop it there (None in its place)."""
+        ready = len(columns["kind"])
+        while self.sink is not None and self.sent < ready:
+            arrays = [columns[name][self.sent] for name in SHIPPED]
+            try:
+                batch = pa.record_batch(arrays, names=list(SHIPPED))
+                if self.writer is None:
+                    self.writer = pa.ipc.new_stream(self.sink, _SHIPPED_SCHEMA)
+                self.writer.write_batch(batch)
+            except (pa.ArrowException, OSError, TypeError, ValueError):  # objects, or no room
+                self.sink = None
+                break
+            self.size = self.sink.tell()
+            for name in SHIPPED:
+                columns[name][self.sent] = None
+            self.sent += 1
+
+    def close(self) -> tuple[int, int]:
+        """(batches shipped, bytes of the stream holding them)."""
+        return self.sent, self.size
+
+
+_SHIPPED_SCHEMA = pa.schema([(f, pa.int64() if f in INT_FIELDS else _TEXT) for f in SHIPPED])
+
+
+def _unpack(columns: dict[str, list], box: mmap.mmap | None, shipped: tuple[int, int]) -> None:
+    """Put the batches a worker shipped back in their places in ``columns`` (read in place:
+    the arrays keep the shared memory alive as long as they are used)."""
+    count, size = shipped
+    if not count or box is None:
+        return
+    data = pa.py_buffer(box).slice(0, size)
+    # Read one byte of each page now: the memory is counted as this process's, where it is
+    # held from here on, rather than as shared memory nobody maps.
+    np.frombuffer(data, dtype=np.uint8)[::mmap.PAGESIZE].sum()
+    reader = pa.ipc.open_stream(data)
+    for i in range(count):
+        batch = reader.read_next_batch()
+        for name in SHIPPED:
+            columns[name][i] = batch.column(name)
