@@ -42,3 +42,22 @@ def test_reading_in_two_processes_gives_the_bar_a_total(tmp_path):
     reading = Recorder()
     pipeline.prepare(case, workers=2, progress=reading, stages=lambda s: s)
     assert len(reading.seen) == 1 and len(reading.seen[0]) == 2     # both sources, counted
+
+
+def test_sources_whose_reader_uses_every_core_are_read_in_turn(tmp_path, monkeypatch):
+    from whoa_analysis import ingest
+
+    chat = tmp_path / "exports" / "chat.txt"
+    chat.parent.mkdir(parents=True)
+    chat.write_text("16/03/2024, 18:05 - Rob: Are you there?\n", encoding="utf-8")
+    sources = ('[[sources]]\npath = "exports/log.csv"\nformat = "incident_log"\n'
+               'timezone = "Europe/London"\n\n[[sources]]\npath = "exports/chat.txt"\n'
+               'format = "whatsapp"\ntimezone = "Europe/London"\n')
+    case = case_mod.load(make_case(tmp_path, LOG, sources=sources))
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started beside a reader that uses every core")
+
+    monkeypatch.setattr(ingest, "ProcessPoolExecutor", no_pool)
+    got = ingest.ingest(case, workers=2)
+    assert len(got.messages) == 3

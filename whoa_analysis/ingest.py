@@ -101,7 +101,10 @@ def ingest(case: Case, *, workers: int = 1,
     """Read all sources (in ``workers`` processes when > 1: same result as one process)."""
     formats = check_formats(case)
     indices = range(len(case.sources))
-    if workers > 1 and len(case.sources) > 1:
+    # A reader that uses every core itself gains nothing from a pool beside it, and the pool
+    # would copy its whole frame back: then the sources are read one after the other.
+    own_cores = any(getattr(readers.get(f), "PROCESSES", False) for f in formats.values())
+    if workers > 1 and len(case.sources) > 1 and not own_cores:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(_read_for_pool, (case.file, i)) for i in indices]
             frames = [f.result() for f in progress(futures)]     # a list: the bar has a total

@@ -4,6 +4,8 @@ Each reader module exports ``FORMAT`` (its name), ``PLATFORM``, ``PATTERNS`` (th
 recognises, for ``whoa formats``), ``DESCRIPTION``, ``sniff(head) -> bool`` and
 ``read(path, *, tz=None, owner=(), date_order=None, region=None) -> DataFrame``.
 ``sniff`` must match exactly one reader for a file to be read with ``format = "auto"``.
+Optional: ``PROCESSES = True`` when ``read`` uses every core on a large file, and
+``batches(path, ...)`` yielding the frame in consecutive pieces (see :func:`batches`).
 """
 
 from __future__ import annotations

@@ -54,6 +54,8 @@ FORMAT = "mbox"
 PLATFORM = "email"
 PATTERNS = ("*.mbox", "mbox files starting 'From '", "*.zip with *.mbox (Google Takeout)")
 DESCRIPTION = "Unix mailbox (mboxo/mboxrd): Thunderbird, Apple Mail, Google Takeout, mutt"
+#: A large file is read with every core (readers/_parallel.py).
+PROCESSES = True
 
 CHUNK = 8 << 20
 MAX_PREAMBLE = 8 << 20     # bytes read before giving up on finding a 'From ' line

@@ -62,6 +62,8 @@ FORMAT = "telegram_json"
 PLATFORM = "telegram"
 PATTERNS = ("result.json (Telegram Desktop export, JSON: one chat or the whole account)",)
 DESCRIPTION = "Telegram Desktop JSON export (single chat and full account export)"
+#: A large file is read with every core (readers/_parallel.py).
+PROCESSES = True
 
 #: Message keys that mean the message carries media, and how its attachment is named.
 MEDIA_KEYS = ("photo", "file", "contact_information", "location_information", "poll", "game",

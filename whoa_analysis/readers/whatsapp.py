@@ -52,6 +52,8 @@ FORMAT = "whatsapp"
 PLATFORM = "whatsapp"
 PATTERNS = ("*.txt (WhatsApp 'Export chat')", "*.zip with _chat.txt or 'WhatsApp Chat with X.txt'")
 DESCRIPTION = "WhatsApp 'Export chat' text or zip (Android and iOS layouts, every locale)"
+#: A large file is read with every core (readers/_parallel.py).
+PROCESSES = True
 
 # ---------------------------------------------------------------------------------------------
 # Header layouts (bytes patterns: the file is matched undecoded, so memory stays ~1x the file).
