@@ -24,7 +24,7 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import pandas as pd
 
@@ -165,11 +165,20 @@ def _ip(from_m: re.Match | None) -> str:
         return ""
     for text in (from_m.group(2) or "", from_m.group(1)):
         for candidate in _IP_LITERAL.findall(text) + _BARE_IP.findall(text):
-            try:
-                return str(ipaddress.ip_address(candidate))
-            except ValueError:
-                continue
+            address = _address(candidate)
+            if address:
+                return address
     return ""
+
+
+@lru_cache(maxsize=65536)
+def _address(candidate: str) -> str:
+    """The address in its normal form, '' when it is not one (a report sees the same relays'
+    addresses in thousands of mails)."""
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return ""
 
 
 def _own_matcher(domains: set[str], hosts: set[str]):
@@ -253,6 +262,7 @@ def _originating_ip(hops: list[dict], handoff: int | None, part: _email.Part) ->
     return m.group(1) if m else ""
 
 
+@lru_cache(maxsize=65536)
 def _local(ip: str) -> bool:
     addr = ipaddress.ip_address(ip)
     return any(addr.version == net.version and addr in net for net in _LOCAL_NETS)

@@ -21,7 +21,7 @@ MESSAGE_ID = "email_message_id"
 
 @dataclass(frozen=True)
 class MailTrace:
-    row: pd.Series           # the respondent's mail, as analysed
+    row: dict                # the respondent's mail, as analysed (column -> value)
     trace: object | None     # analysis.trace.Trace, or None when it could not be made
     problem: str = ""        # why there is no trace
 
@@ -50,7 +50,7 @@ def traces(analysis: Analysis, own_domains: tuple[str, ...] = (),
     mail = respondent_mail(analysis)
     func = tracer()
     out = []
-    for _, row in mail.iterrows():
+    for row in mail.to_dict("records"):     # not a Series per mail: there can be thousands
         if func is None:
             out.append(MailTrace(row, None, "the header trace is not available in this version"))
             continue
@@ -102,7 +102,7 @@ def abuse_contacts(trace: object) -> list[dict]:
     return out
 
 
-def message_id_header(row: pd.Series) -> str:
+def message_id_header(row: pd.Series | dict) -> str:
     value = row.get(MESSAGE_ID, "") if MESSAGE_ID in row else ""
     return "" if value is None or pd.isna(value) else str(value)
 
