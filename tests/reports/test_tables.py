@@ -156,3 +156,19 @@ def test_a_value_csv_would_write_differently_falls_back_to_pandas(tmp_path):
     tables.write_csv(df, tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_text(encoding="utf-8") == \
         '"when","list","both"\n"2024-01-01 00:00:00","[\'=1\']","True"\n'
+
+
+def test_a_sheet_longer_than_a_spreadsheet_holds_says_how_many_rows_are_elsewhere(tmp_path,
+                                                                                  monkeypatch):
+    import openpyxl
+
+    monkeypatch.setattr(tables, "XLSX_ROWS", 4)
+    df = pd.DataFrame({"body": ["a", "b", "c", "d", "e"]})
+    path = tmp_path / "t.xlsx"
+    tables.write_xlsx({"messages": df, "short": df.iloc[:3]}, path)
+    book = openpyxl.load_workbook(path)
+    rows = [[c.value for c in r] for r in book["messages"].iter_rows()]
+    assert rows[:3] == [["body"], ["a"], ["b"]] and len(rows) == 4
+    assert rows[3][0].startswith("3 more rows do not fit") and "CSV and Parquet" in rows[3][0]
+    assert [[c.value for c in r] for r in book["short"].iter_rows()] == [["body"], ["a"], ["b"],
+                                                                         ["c"]]

@@ -162,6 +162,10 @@ def _as_text_table(view: pd.DataFrame) -> pa.Table | None:
     return pa.table(arrays, names=list(view.columns))
 
 
+#: Rows a spreadsheet sheet can hold (Excel, LibreOffice).
+XLSX_ROWS = 1_048_576
+
+
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     """One sheet per table; every cell written as neutralised text, never a formula."""
     import openpyxl  # optional dependency (extra 'xlsx')
@@ -170,10 +174,17 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     book.remove(book.active)
     for name, df in sheets.items():
         sheet = book.create_sheet(title=name[:31])
-        view = for_viewing(df)
+        # A sheet holds XLSX_ROWS rows: the header, the rows that fit, and a last row saying
+        # how many did not (a longer sheet is a file spreadsheets refuse to open).
+        shown = df if len(df) <= XLSX_ROWS - 1 else df.iloc[:XLSX_ROWS - 2]
+        view = for_viewing(shown)
         sheet.append(list(view.columns))
         for row in view.itertuples(index=False):
             sheet.append([_xlsx_text(v) for v in row])
+        if len(shown) < len(df):
+            sheet.append([f"{len(df) - len(shown):,} more rows do not fit in a spreadsheet "
+                          f"(at most {XLSX_ROWS:,} rows): every row is in the pack's CSV and "
+                          "Parquet files"])
     book.save(path)
 
 
