@@ -10,7 +10,8 @@ import pytest
 from tests.helpers import make_case
 from whoa_analysis import case as case_mod
 from whoa_analysis import pipeline
-from whoa_analysis.errors import InputError, PackError
+from whoa_analysis.errors import InputError, WorkerError
+from whoa_analysis.readers import _parallel
 
 LOG = ("2024-03-11 19:05,Europe/London,phone,phone:07700 900456,person:dana,call,rang,\n"
        "2024-03-12 09:00,Europe/London,letter,person:rob,person:dana,text,a letter,\n")
@@ -26,12 +27,12 @@ def _dies() -> list[Path]:
 
 def test_an_error_in_a_child_is_raised_here_as_it_was():
     with pytest.raises(InputError, match="expected a table; got none"):
-        pipeline._beside(_raises_input_error)()
+        _parallel.beside(_raises_input_error)()
 
 
 def test_a_child_that_dies_is_a_clear_error():
-    with pytest.raises(PackError, match="exit code 3"):
-        pipeline._beside(_dies)()
+    with pytest.raises(WorkerError, match="exit code 3"):
+        _parallel.beside(_dies)()
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -46,7 +47,7 @@ def test_the_pack_is_the_same_written_in_one_process(tmp_path, monkeypatch):
     stamp = "2026-01-01T00:00:00Z"
     forked = pipeline.write_pack(prepared, tmp_path / "a", say=lambda _: None,
                                  generated_at=stamp)
-    monkeypatch.setattr(pipeline.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(_parallel.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     alone = pipeline.write_pack(prepared, tmp_path / "b", say=lambda _: None, generated_at=stamp)
     assert sorted(p.relative_to(tmp_path / "a") for p in forked) == \
         sorted(p.relative_to(tmp_path / "b") for p in alone)

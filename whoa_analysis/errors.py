@@ -35,5 +35,5 @@ class EvidenceError(WhoaError):
     """A source changed, vanished or appeared since intake, or the custody log was edited."""
 
 
-class PackError(WhoaError):
-    """The evidence pack could not be written (a writer process stopped)."""
+class WorkerError(WhoaError):
+    """A process doing part of the work beside this one stopped (out of memory, killed)."""

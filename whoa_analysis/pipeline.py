@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import multiprocessing
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,7 +18,8 @@ import pandas as pd
 from . import __version__, evidence, identities, ingest
 from .analysis import Analysis, analyse, contact_rows, seen
 from .case import Case
-from .errors import EvidenceError, PackError
+from .errors import EvidenceError
+from .readers import _parallel
 from .reports import _content, _mail, tables
 
 PACK_STEPS = ("tables", "figures", "report.html", "report.pdf", "complaints")
@@ -123,12 +123,12 @@ def write_pack(prepared: Prepared, out: Path, say: Say = print, *,
     # while this one draws the charts and writes report.html.
     for step in progress(PACK_STEPS):
         if step == "tables":
-            waiting.append(_beside(_write_tables, prepared, out, after))
+            waiting.append(_parallel.beside(_write_tables, prepared, out, after))
         elif step == "figures":
             figures = _write_figures(prepared, out / "figures")
             written += [out / "figures" / f"{name}.png" for name in figures]
             inputs = _report_inputs(prepared, figures, stamp, after)
-            waiting.append(_beside(pdf_and_drafts))
+            waiting.append(_parallel.beside(pdf_and_drafts))
         elif step == "report.html":
             written.append(html.write(_content.build(inputs), out / "report.html"))
         else:       # report.pdf, complaints: started with the figures; wait for them here
@@ -136,39 +136,6 @@ def write_pack(prepared: Prepared, out: Path, say: Say = print, *,
                 written += waiting.pop(0)()
     _log_pack(case, out, written)
     return written
-
-
-def _beside(func: Callable[..., list[Path]], *args: object) -> Callable[[], list[Path]]:
-    """Start ``func(*args)`` in a forked child; returns what waits for it and gives its
-    result (or raises its error). Where processes cannot fork, it runs here and now."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        done = func(*args)
-        return lambda: done
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-
-    def child() -> None:
-        try:
-            send.send((True, func(*args)))
-        except BaseException as exc:  # noqa: BLE001 - handed to the parent, raised there
-            send.send((False, exc))
-
-    proc = context.Process(target=child, daemon=True)
-    proc.start()
-    send.close()
-
-    def wait() -> list[Path]:
-        try:
-            ok, value = receive.recv()
-        except EOFError:
-            proc.join()
-            raise PackError(f"a process writing the pack stopped (exit code {proc.exitcode}); "
-                            "run again, or with more free memory") from None
-        proc.join()
-        if not ok:
-            raise value
-        return value
-    return wait
 
 
 def _log_pack(case: Case, out: Path, written: list[Path]) -> None:

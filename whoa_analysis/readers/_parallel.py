@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from ..errors import WorkerError
+
 #: Below this many bytes a second process costs more than it saves.
 MIN_BYTES = 4 << 20
 
@@ -82,3 +84,39 @@ def stream(func: Callable[..., Any], jobs: Iterable[tuple], workers: int) -> Ite
             yield result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def beside(func: Callable[..., Any], *args: object) -> Callable[[], Any]:
+    """Start ``func(*args)`` in a forked child; returns what waits for it and gives its
+    result (or raises its error).
+
+    The child shares this process's memory (a million-row frame is not copied or pickled);
+    only the result comes back. Where processes cannot fork, it runs here and now.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        done = func(*args)
+        return lambda: done
+    receive, send = _context().Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            send.send((True, func(*args)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the parent, raised there
+            send.send((False, exc))
+
+    proc = _context().Process(target=child, daemon=True)
+    proc.start()
+    send.close()
+
+    def wait() -> Any:
+        try:
+            ok, value = receive.recv()
+        except EOFError:
+            proc.join()
+            raise WorkerError(f"a process working beside this one stopped (exit code "
+                              f"{proc.exitcode}); run again, or with more free memory") from None
+        proc.join()
+        if not ok:
+            raise value
+        return value
+    return wait
