@@ -424,7 +424,7 @@ def measure(task: Task, data: Path, python: Path, log: Path) -> dict:
 
 def table(results: list[dict], files: dict[str, str]) -> str:
     """A markdown table: our row of each input first, then the others with our ratio."""
-    lines = ["| input | tool | seconds | work s | rows | rows/s | peak RSS MB "
+    lines = ["| input | tool | seconds | work s | rows | rows/s | peak MB "
              "| their s / our s | their MB / our MB | load |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     ours = {r["group"]: r for r in results if "error" not in r and _task(r["task"]).ours}
