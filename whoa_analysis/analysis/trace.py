@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import ClassVar
 
 import pandas as pd
 
@@ -91,6 +92,7 @@ class Trace:
     """The Received chain and what follows from it (see the module docstring)."""
 
     hop_rows: list[dict] = field(repr=False)     # one dict per Received header, topmost first
+    hop_columns: ClassVar[tuple[str, ...]] = HOP_COLUMNS     # what ``hops`` holds, in order
     handoff: int | None = None                 # hop number (1 = topmost) or None
     handoff_host: str = ""
     handoff_ip: str = ""                       # who connected, as the own server saw it

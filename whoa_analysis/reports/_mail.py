@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..analysis import Analysis
-from ..analysis.trace import HOP_COLUMNS
 
 HEADERS = "headers_raw"
 MESSAGE_ID = "email_message_id"
@@ -73,9 +72,8 @@ def hop_table(trace: object) -> tuple[tuple[str, ...], list[tuple]]:
     Read from the hops as traced when the trace has them, without making a table per mail (a
     report can trace tens of thousands); the values are those the ``hops`` table holds.
     """
-    rows = field(trace, "hop_rows")
-    if isinstance(rows, list):
-        names = HOP_COLUMNS
+    rows, names = field(trace, "hop_rows"), field(trace, "hop_columns")
+    if isinstance(rows, list) and names:
         return names, [tuple(_hop_value(h, name) for name in names) for h in rows]
     hops = field(trace, "hops")
     if not isinstance(hops, pd.DataFrame):
