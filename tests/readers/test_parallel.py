@@ -53,3 +53,44 @@ def test_run_keeps_job_order_across_processes():
     assert [v for v, _ in got] == [0, 1, 4, 9, 16]
     assert any(pid != os.getpid() for _, pid in got)            # really in other processes
     assert _parallel.run(_square_and_pid, [(7,)]) == [(49, os.getpid())]   # one job: here
+
+
+def _columns(k: int) -> dict:
+    import numpy as np
+    import pyarrow as pa
+
+    return {"k": k, "numbers": np.arange(k * 1000, k * 1000 + 50_000),
+            "text": pa.array([f"row {i} of job {k}" for i in range(20_000)], pa.large_string()),
+            "sliced": pa.array([f"s{i}" for i in range(100)], pa.large_string()).slice(10, 5)}
+
+
+def _is_shared(values) -> bool:
+    """True when a numpy array's memory is the shared memory (an mmap) rather than a copy."""
+    import mmap
+
+    import numpy as np
+
+    base = values
+    while isinstance(base, np.ndarray):
+        base = base.base
+    return isinstance(base, memoryview) and isinstance(base.obj, mmap.mmap)
+
+
+def test_results_come_back_through_shared_memory_unchanged():
+    import numpy as np
+
+    plain = _parallel.run(_columns, [(k,) for k in range(3)])
+    shared = _parallel.run(_columns, [(k,) for k in range(3)], room=8 << 20)
+    for a, b in zip(plain, shared):
+        assert a["k"] == b["k"]
+        np.testing.assert_array_equal(a["numbers"], b["numbers"])
+        assert a["text"].equals(b["text"]) and a["sliced"].equals(b["sliced"])
+    assert _is_shared(shared[1]["numbers"]) and _is_shared(shared[2]["numbers"])
+    assert not _is_shared(plain[1]["numbers"])
+    assert not _parallel._OUTBOXES                  # nothing left for the next run
+
+
+def test_a_result_larger_than_the_room_comes_back_pickled():
+    shared = _parallel.run(_columns, [(0,), (1,)], room=4096)
+    assert shared[1]["text"].equals(_columns(1)["text"]) and not _is_shared(shared[1]["numbers"])
+    assert list(shared[1]["numbers"][:2]) == [1000, 1001]

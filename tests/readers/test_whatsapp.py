@@ -503,7 +503,8 @@ def _chat(lines: list[str]) -> str:
 def test_two_processes_read_exactly_as_one(tmp_path: Path, monkeypatch, sample: Path) -> None:
     calls = []
     real = _parallel.run
-    monkeypatch.setattr(_parallel, "run", lambda f, jobs: calls.append(len(jobs)) or real(f, jobs))
+    monkeypatch.setattr(_parallel, "run",
+                        lambda f, jobs, **kw: calls.append(len(jobs)) or real(f, jobs, **kw))
     text = (sample / "exports" / "WhatsApp Chat with Book Club.txt").read_bytes()
     path = write(tmp_path, "WhatsApp Chat with Book Club.txt", b"\xef\xbb\xbf" + text)
     one, two = _both(path, monkeypatch, owner=DANA, region="GB")

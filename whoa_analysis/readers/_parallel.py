@@ -12,12 +12,18 @@ two. Workers are forked (no re-import, no pickled reader state) where the platfo
 
 from __future__ import annotations
 
+import ctypes
+import mmap
 import multiprocessing
 import os
+import pickle
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
+
+import pyarrow as pa
 
 from ..errors import WorkerError
 
@@ -52,19 +58,103 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
-def run(func: Callable[..., Any], jobs: Sequence[tuple]) -> list:
+def run(func: Callable[..., Any], jobs: Sequence[tuple], *, room: int = 0) -> list:
     """``func(*job)`` for every job, in file order; the first here, the others in workers.
 
     The calling process takes the first job itself rather than idling while it waits: one
     process fewer, and one result less to copy back. ``func`` must be a module-level function
-    (forked workers find it by name).
+    (forked workers find it by name). ``room``: bytes of shared memory each worker may hand its
+    result's arrays back through (see ``_Outbox``); 0 sends results pickled.
     """
     if len(jobs) <= 1:
         return [func(*job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=len(jobs) - 1, mp_context=_context()) as pool:
-        futures = [pool.submit(func, *job) for job in jobs[1:]]
-        first = func(*jobs[0])
-        return [first] + [f.result() for f in futures]
+    boxes = [_Outbox(room) if room and _context().get_start_method() == "fork" else None
+             for _ in jobs[1:]]
+    _OUTBOXES[:] = boxes        # before the workers are forked: they find theirs by number
+    try:
+        with ProcessPoolExecutor(max_workers=len(jobs) - 1, mp_context=_context()) as pool:
+            futures = [pool.submit(_shipped, k, func, job) for k, job in enumerate(jobs[1:])]
+            first = func(*jobs[0])
+            release_memory()            # before the workers' results arrive beside it
+            return [first] + [_received(f.result(), box) for f, box in zip(futures, boxes)]
+    finally:
+        _OUTBOXES.clear()
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, where there is one."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def release_memory() -> None:
+    """Give freed memory back to the system. Reading a range makes many short-lived arrays
+    while the columns stay, and the allocators keep the freed pages between them resident
+    (glibc's heap and Arrow's pool return them only when asked): a few hundred MB after a
+    large file, and in each process reading one at the same time."""
+    pa.default_memory_pool().release_unused()
+    if _TRIM is not None:
+        _TRIM(0)
+
+
+# --- results handed back through shared memory -----------------------------------------------
+# A pickled result exists four times at once: the worker's, its pickle, the pickle read here,
+# and the arrays rebuilt from it. With pickle protocol 5, numpy and Arrow hand their buffers
+# over separately; the worker copies them into memory shared with this process, sends only the
+# small rest, and the arrays here are made over the shared memory without a copy.
+
+_OUTBOXES: list[_Outbox | None] = []
+_ALIGN = 64
+
+
+class _Outbox:
+    """Anonymous shared memory for one worker's result (address space only until written)."""
+
+    def __init__(self, size: int) -> None:
+        self.memory = mmap.mmap(-1, size)
+
+    def put(self, result: Any) -> tuple[bytes, list[tuple[int, int]]] | None:
+        """Pickle ``result`` with its buffers written here: (pickle, spans), or None when they
+        do not fit."""
+        buffers: list[pickle.PickleBuffer] = []
+        head = pickle.dumps(result, protocol=5, buffer_callback=buffers.append)
+        spans, at = [], 0
+        for buffer in buffers:
+            raw = buffer.raw()
+            if at + raw.nbytes > len(self.memory):
+                return None
+            self.memory[at:at + raw.nbytes] = raw
+            spans.append((at, raw.nbytes))
+            at += -(-raw.nbytes // _ALIGN) * _ALIGN
+        return head, spans
+
+    def take(self, head: bytes, spans: list[tuple[int, int]]) -> Any:
+        """The result, its arrays over the shared memory (which they keep alive)."""
+        view = memoryview(self.memory)
+        # our own forked worker's result, as the pool would have sent it pickled
+        return pickle.loads(head, buffers=[view[at:at + size]  # noqa: S301
+                                           for at, size in spans])
+
+
+def _shipped(k: int, func: Callable[..., Any], job: tuple) -> tuple[bool, Any]:
+    """In worker ``k``: ``func(*job)``, through its outbox where it has one and it fits."""
+    result = func(*job)
+    release_memory()                    # before the result is copied out
+    box = _OUTBOXES[k] if k < len(_OUTBOXES) else None
+    packed = box.put(result) if box is not None else None
+    return (True, packed) if packed is not None else (False, result)
+
+
+def _received(sent: tuple[bool, Any], box: _Outbox | None) -> Any:
+    boxed, value = sent
+    return box.take(*value) if boxed and box is not None else value
 
 
 def stream(func: Callable[..., Any], jobs: Iterable[tuple], workers: int) -> Iterator[Any]:

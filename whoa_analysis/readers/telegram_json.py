@@ -34,13 +34,11 @@ at a time, so its size does not bound memory; each row hashes its message's exac
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import mmap
 import operator
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -547,7 +545,7 @@ def _fast(path: Path) -> _Walk | None:
         for name in FIELDS:
             walk.columns[name].extend(columns[name])
     del results
-    _release_memory()       # what reading the first range here left behind
+    _parallel.release_memory()       # what reading the first range here left behind
     n = sum(len(c) for c in walk.columns["kind"])
     walk.columns["locator"] = [_locators(n)]
     walk.columns["_chat"] = [np.zeros(n, dtype=np.int64)]     # one chat
@@ -656,7 +654,7 @@ def _read_part(path: str, start: int, end: int, sep: bytes, box: int = 0,
     walk.flush()
     ship(walk.columns)
     walk.columns["locator"] = walk.columns["_chat"] = []     # the parent numbers the rows
-    _release_memory()
+    _parallel.release_memory()
     return walk.columns, keys, ship.close()
 
 
@@ -795,7 +793,7 @@ def _finish(df: pd.DataFrame, walk: _Walk, src: Source, tz: str | None,
     # and so does what the steps above left freed, so building it starts from the least.
     for name in [c for c in df.columns if c.startswith("_")]:
         del df[name]
-    _release_memory()
+    _parallel.release_memory()
     return src.frame(df)
 
 
@@ -1191,27 +1189,6 @@ def _kinds(msgs: list[_Plain], service: np.ndarray, actions: list[str],
 
 
 _KINDS = pa.array(["text", "media", "call", "system"], _TEXT)
-
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, where there is one."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
-
-
-_TRIM = _malloc_trim()
-
-
-def _release_memory() -> None:
-    """Give freed heap memory back to the system. Blocks of messages come and go while the
-    columns stay, so glibc keeps a few hundred MB freed but resident after a large export
-    (pages between live allocations are only returned when asked)."""
-    if _TRIM is not None:
-        _TRIM(0)
 
 
 # --- columns handed back through shared memory ------------------------------------------------

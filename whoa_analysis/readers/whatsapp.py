@@ -44,6 +44,7 @@ from ._common import (
     is_zip,
     localize,
     read_member,
+    repeated,
     require_tz,
     zip_members,
 )
@@ -311,6 +312,7 @@ class _Task:
     own: frozenset[str]         # the owner's account keys
     region: str | None
     encodings: tuple[str, ...]  # what to try; a part none of them decodes is refused
+    locator: str = "line:"      # what a record's line number follows in its locator
 
 
 @dataclass
@@ -331,7 +333,6 @@ class _Part:
     latest: np.ndarray | None = None
     dst: dict[int, str] = field(default_factory=dict)      # DST warnings by row
     bad: dict[int, bytes] = field(default_factory=dict)    # header bytes of impossible dates
-    sha: bytes = b""            # SHA-256 digests of the records, back to back
     cols: dict = field(default_factory=dict)
     senders: frozenset = frozenset()
     group_events: bool = False
@@ -348,14 +349,12 @@ class Records:
     shape: Shape
     pre: bytes                  # text before the first header ('' when the file starts with one)
     n: int
-    sha: pa.Array               # SHA-256 of each record's bytes (header to line break, included)
-    lines: np.ndarray           # line number of each header
     earliest: pd.Series         # UTC instants (both readings of a DST-ambiguous local time)
     latest: pd.Series
     dst: dict[int, str]         # rows whose local time is ambiguous or skipped by DST
     bad: dict[int, bytes]       # header bytes of the records whose date is impossible
     other_layout: set[int]      # records holding a header-like line of another shape
-    cols: dict                  # per-record columns read in the parts (see _columns_of)
+    cols: dict                  # per-record columns read in the parts (see _read_range)
     group: bool                 # more than two senders, or group events
     member: str | None = None   # the zip member read, None for a plain .txt
     encoding: str = "utf-8"
@@ -374,7 +373,7 @@ def _parse(src: Source, date_order: str | None, zone: str, own: frozenset[str],
     data, member = _load(src.path)
     yy_first = date_order == "ymd"
     task = _Task(_sample_shape(data), yy_first, date_order, zone, b"\r" in data, own, region,
-                 _ENCODINGS)
+                 _ENCODINGS, f"zip:{member}:line:" if member else "line:")
     _DATA = data
     try:
         parts = _read_parts(data, task)
@@ -426,12 +425,20 @@ def _read_parts(data: bytes, task: _Task) -> list[_Part]:
             at_start = re.compile(b"(?:" + BOM + b")?" + strict).match(data)
             first = 0 if at_start else next_start(0)
             utf8 = replace(task, encodings=_ENCODINGS[:1])
-            parts = _parallel.run(_read_range, [(lo, hi, utf8, lo <= first < hi)
-                                                for lo, hi in ranges])
+            line0 = np.cumsum([1] + [data.count(b"\n", lo, hi) for lo, hi in ranges[:-1]])
+            parts = _parallel.run(_read_range, [(lo, hi, utf8, lo <= first < hi, int(n))
+                                                for (lo, hi), n in zip(ranges, line0)],
+                                  room=_ROOM * max(hi - lo for lo, hi in ranges) + (64 << 20))
             if all(p.encoding for p in parts):
                 return parts
             # not UTF-8 somewhere: the fallback decodes the whole file one way, in one pass
-    return [_read_range(0, size, task, True)]
+    return [_read_range(0, size, task, True, 1)]
+
+
+#: Shared memory per worker for its columns, in bytes per byte of its range (address space:
+#: used only as written). About 3 is typical; a chat of very short messages may need more, and
+#: what does not fit is sent pickled.
+_ROOM = 6
 
 
 def _others(parts: list[_Part]) -> Counter:
@@ -443,31 +450,26 @@ def _others(parts: list[_Part]) -> Counter:
 
 
 def _join(parts: list[_Part], pre: bytes, shape: Shape, member: str | None) -> Records:
-    """One Records from the parts in file order: rows and line numbers continue across them."""
-    lines, rows, dst, bad, row0, line0 = [], set(), {}, {}, 0, 1
+    """One Records from the parts in file order: rows continue across them, and the text
+    columns are the parts' arrays chained (not copied)."""
+    rows, dst, bad, row0 = set(), {}, {}, 0
     for p in parts:
-        lines.append(line0 + p.line)
         rows.update((row0 + p.other_rows).tolist())
         dst.update({row0 + i: w for i, w in p.dst.items()})
         bad.update({row0 + i: b for i, b in p.bad.items()})
-        row0, line0 = row0 + p.n, line0 + p.newlines
+        row0 += p.n
     senders = frozenset().union(*(p.senders for p in parts)) - {""}
     group = len(senders) > 2 or any(p.group_events for p in parts)
-    for p in parts:
-        _resolve(p)
     cols = {}
     for key in list(parts[0].cols):
         chunks = [p.cols.pop(key) for p in parts]   # each part's copy goes once joined
         if isinstance(chunks[0], pa.Array):
-            cols[key] = pa.concat_arrays(chunks) if len(chunks) > 1 else chunks[0]
+            cols[key] = pa.chunked_array(chunks)
         else:
             cols[key] = np.concatenate(chunks)
-    hexed = binascii.hexlify(b"".join([p.sha for p in parts]))
-    sha = pa.LargeStringArray.from_buffers(row0, pa.py_buffer(np.arange(0, len(hexed) + 1, 64)),
-                                           pa.py_buffer(hexed))
     times = [_utc(np.concatenate([getattr(p, k) for p in parts])) for k in ("earliest", "latest")]
-    return Records(shape, pre, row0, sha, np.concatenate(lines), *times, dst, bad, rows, cols, group,
-                   member=member, encoding=parts[0].encoding)
+    return Records(shape, pre, row0, *times, dst, bad, rows, cols, group, member=member,
+                   encoding=parts[0].encoding)
 
 
 def _utc(values: np.ndarray) -> pd.Series:
@@ -494,17 +496,51 @@ def _re2(pattern: bytes) -> str:
     return "".join(chr(b) if b < 0x80 else f"\\x{b:02x}" for b in pattern)
 
 
-def _read_range(lo: int, hi: int, task: _Task, first: bool) -> _Part:
+def _read_range(lo: int, hi: int, task: _Task, first: bool, line0: int) -> _Part:
     """Records whose header lies in ``_DATA[lo:hi]`` (``lo`` is 0 or a header line's start),
     with every per-record column that does not depend on the rest of the file. ``first``: the
-    file's first record is in this range."""
-    data, size, shape = _DATA, hi - lo, task.shape
+    file's first record is in this range; ``line0``: the number of the range's first line.
+
+    Each step lets go of what it no longer needs: the columns of a range are three times its
+    size, and two processes build theirs at once.
+    """
+    data, size = _DATA, hi - lo
     a = np.frombuffer(data, np.uint8, count=size, offset=lo)
+    buf = pa.py_buffer(memoryview(data)[lo:hi])
+    part, start, stamp_end, name_end, rest_end = _records(a, buf, lo, hi, task)
+    if not part.n:
+        return part
+    _parallel.release_memory()
+    part.cols["record_sha256"] = _digests(data, np.append(start, size) + lo)
+    stamp, name, rest = _pieces(buf, size, start, stamp_end, name_end, rest_end)
+    del name_end, rest_end
+    _parallel.release_memory()
+    bad = _read_times(part, _fields(_flat(stamp), part.n, task.shape), task)
+    part.bad = {i: data[lo + start[i]:lo + stamp_end[i]] for i in bad.tolist()}
+    del start, stamp_end
+    _parallel.release_memory()
+    decoded = _decode((stamp, name, rest), task.encodings)
+    del stamp, name, rest
+    if decoded is None:
+        return part
+    part.encoding, *columns = decoded
+    del decoded
+    _columns_of(part, columns, task=task, first=first)
+    part.cols["locator"] = pc.binary_join_element_wise(
+        pa.scalar(task.locator, pa.large_string()),
+        pc.cast(pa.array(line0 + part.line), pa.large_string()), pa.scalar("", pa.large_string()))
+    return part
+
+
+def _records(a: np.ndarray, buf: pa.Buffer, lo: int, hi: int, task: _Task,
+             ) -> tuple[_Part, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The range's records: (part, and where each one's stamp, name and text start and its
+    text ends)."""
+    data, size, shape = _DATA, hi - lo, task.shape
     newline = np.flatnonzero(a == 10)
     bounds = np.concatenate(([0], newline + 1, [size])).astype(np.int64)
     if bounds[-2] == size:               # the file's final line break starts no line
         bounds = bounds[:-1]
-    buf = pa.py_buffer(memoryview(data)[lo:hi])
     lines = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(bounds) - 1,
                                              [None, pa.py_buffer(bounds), buf])
     strict = _strict(shape, task.yy_first, named=False)
@@ -519,6 +555,7 @@ def _read_range(lo: int, hi: int, task: _Task, first: bool) -> _Part:
     line = np.flatnonzero(hit)
     start = bounds[line]
     stamp_end = start + length[line]
+    del spans, hit, length
     name_end = _name_ends(a, stamp_end, bounds[line + 1])
     ends = np.append(start[1:], size)[:line.size]
     rest_end = ends - (a[ends - 1] == 10)
@@ -528,26 +565,23 @@ def _read_range(lo: int, hi: int, task: _Task, first: bool) -> _Part:
     elif lo == 0:                        # no header here: all of it comes before the first
         pre = data[:size - 1] if hi < len(data) else data
     others, other_rows = _other_shapes(a, lo, pre, newline, name_end, rest_end, shape)
-    part = _Part(len(newline), pre, line, others, other_rows)
-    if not line.size:
-        return part
-    # stamp, name, rest of each record: pieces of the range cut at these offsets, taken out
-    cuts = np.column_stack([start, stamp_end, name_end, rest_end]).ravel()
+    return (_Part(len(newline), pre, line, others, other_rows), start, stamp_end, name_end,
+            rest_end)
+
+
+def _pieces(buf: pa.Buffer, size: int, start: np.ndarray, stamp_end: np.ndarray,
+            name_end: np.ndarray, rest_end: np.ndarray) -> list[pa.Array]:
+    """[stamp, name, rest] of each record: pieces of the range cut at these offsets, taken
+    out (numpy would be slow)."""
     lead = 1 if start[0] > 0 else 0      # the text before the first header is a piece too
-    cuts = np.concatenate(([0] if lead else [], cuts, [size])).astype(np.int64)
+    cuts = np.zeros(4 * start.size + lead + 1, np.int64)
+    for k, edge in enumerate((start, stamp_end, name_end, rest_end)):
+        cuts[lead + k:-1:4] = edge
+    cuts[-1] = size
     pieces = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(cuts) - 1,
                                               [None, pa.py_buffer(cuts), buf])
-    at = np.arange(lead, 4 * line.size + lead, 4)
-    stamp, name, rest = (pieces.take(pa.array(at + k)) for k in range(3))   # (numpy: slow)
-    del pieces
-    bad = _read_times(part, _fields(_flat(stamp), line.size, shape), task)
-    part.bad = {i: data[lo + start[i]:lo + stamp_end[i]] for i in bad.tolist()}
-    part.sha = _digests(data, np.append(start, size) + lo)
-    decoded = _decode((stamp, name, rest), task.encodings)
-    if decoded is not None:
-        part.encoding = decoded[0]
-        _columns_of(part, *decoded[1:], task=task, first=first)
-    return part
+    at = np.arange(lead, 4 * start.size + lead, 4)
+    return [pieces.take(pa.array(at + k)) for k in range(3)]
 
 
 def _name_ends(a: np.ndarray, stamp_end: np.ndarray, next_line: np.ndarray) -> np.ndarray:
@@ -603,16 +637,18 @@ def _other_shapes(a: np.ndarray, lo: int, pre: bytes, newline: np.ndarray,
     return counts, np.array(sorted(rows), dtype=np.int64)
 
 
-def _digests(data: bytes, bounds: np.ndarray) -> bytes:
-    """SHA-256 of each record's bytes as in the file (its final line break included), the
-    32-byte digests back to back (the parent writes them as hex)."""
+def _digests(data: bytes, bounds: np.ndarray) -> pa.Array:
+    """SHA-256 of each record's bytes as in the file (its final line break included), in hex."""
     view, sha = memoryview(data), hashlib.sha256
     edges = bounds.tolist()
-    chunks = []
-    for k in range(0, len(edges) - 1, 65536):   # joined per chunk: no million-object list
-        chunks.append(b"".join([sha(view[a:b]).digest()
-                                for a, b in zip(edges[k:k + 65536], edges[k + 1:k + 65537])]))
-    return b"".join(chunks)
+    n = len(edges) - 1
+    hexed = bytearray(64 * n)
+    for k in range(0, n, 65536):    # a chunk at a time: no million-object list
+        digests = b"".join([sha(view[a:b]).digest()
+                            for a, b in zip(edges[k:k + 65536], edges[k + 1:k + 65537])])
+        hexed[64 * k:64 * k + 2 * len(digests)] = binascii.hexlify(digests)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(np.arange(0, 64 * n + 1, 64)),
+                                            pa.py_buffer(hexed))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -771,35 +807,33 @@ def _decode(cols: tuple[pa.Array, ...], encodings: tuple[str, ...],
     return None
 
 
-def _columns_of(part: _Part, stamp: pa.Array, name: pa.Array, body: pa.Array, *, task: _Task,
-                first: bool) -> None:
-    """The per-record columns of one part (they depend on the record alone); columns with few
-    distinct values or mostly empty travel to the parent coded (see ``_resolve``)."""
+def _columns_of(part: _Part, decoded: list[pa.Array], *, task: _Task, first: bool) -> None:
+    """The per-record columns of one part (they depend on the record alone), from its
+    [stamp, name, text]; the list is emptied as they are used."""
+    stamp, name, body = decoded
+    decoded.clear()
+    part.cols["stamp"] = _stamps(stamp)
+    del stamp
     if task.crlf:
         body = pc.replace_substring_regex(body, r"\r\z", "")   # the last line's CR ends it
     system = (pc.binary_length(name).to_numpy() == 0)
     # the name piece ends with ':' and the space after it, when there is one
     names = pc.utf8_slice_codeunits(pc.utf8_rtrim(name, characters=" "), 0, -1)
+    del name
     if first and not system[0] and E2E_NOTICE.match(body[0].as_py()):
         system[0] = True       # the notice written as if the chat partner sent it (first line)
     kind, attachments = _kinds(body, system)
     coded, keys, mine, known, senders = _senders(names, system, body, task.own, task.region)
+    del names
     part.senders = frozenset(senders)
     # group events only matter while the senders alone do not make it a group
     part.group_events = len(part.senders) <= 2 and _group_events(system, body)
-    part.cols = {"body": body, "names": (coded, keys, system), "kind": kind,
-                 "attachments": attachments, "from_owner": mine, "owner_known": known,
-                 "stamp": _stamps(stamp)}
-
-
-def _resolve(part: _Part) -> None:
-    """The coded columns of a part as plain text columns (in the parent, at C speed)."""
-    coded, keys, system = part.cols.pop("names")
-    indices = coded.indices
-    part.cols["display"] = coded.dictionary.take(indices)
-    part.cols["sender"] = pc.if_else(pa.array(system), "",
-                                     pa.array(keys, pa.large_string()).take(indices))
-    part.cols["attachments"] = _sparse(part.n, *part.cols["attachments"])
+    part.cols.update({
+        "body": body, "display": coded.dictionary.take(coded.indices),
+        "sender": pc.if_else(pa.array(system), "",
+                             pa.array(keys, pa.large_string()).take(coded.indices)),
+        "kind": kind, "attachments": _sparse(part.n, *attachments), "from_owner": mine,
+        "owner_known": known})
 
 
 def _sparse(n: int, rows: np.ndarray, values: pa.Array) -> pa.Array:
@@ -916,17 +950,13 @@ def _group_events(system: np.ndarray, body: pa.Array) -> bool:
 
 
 def _frame(src: Source, r: Records, c: dict, chat: str, member: str | None) -> pd.DataFrame:
-    prefix = f"zip:{member}:line:" if member else "line:"
-    locator = pc.binary_join_element_wise(
-        pa.scalar(prefix, pa.large_string()), pc.cast(pa.array(r.lines), pa.large_string()),
-        pa.scalar("", pa.large_string()))
     group = r.group
     basis = np.where(c["earliest"].isna(), schema.TIME_BASES.index("missing"),
                      schema.TIME_BASES.index("local_declared"))
     cols = {
-        "locator": _s(locator), "record_sha256": _s(r.sha),
+        "locator": _s(c["locator"]), "record_sha256": _s(c["record_sha256"]),
         "platform": _category("platform", PLATFORM, r.n),
-        "conversation": _s(pa.repeat(pa.scalar(chat, pa.large_string()), r.n)),
+        "conversation": _s(repeated(chat, r.n)),
         "conversation_kind": _category("conversation_kind", "group" if group else "direct",
                                        r.n),
         "sent_at": c["earliest"], "sent_at_latest": c["latest"], "sent_at_raw": _s(c["stamp"]),
