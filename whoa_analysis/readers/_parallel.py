@@ -149,7 +149,11 @@ def _shipped(k: int, func: Callable[..., Any], job: tuple) -> tuple[bool, Any]:
     release_memory()                    # before the result is copied out
     box = _OUTBOXES[k] if k < len(_OUTBOXES) else None
     packed = box.put(result) if box is not None else None
-    return (True, packed) if packed is not None else (False, result)
+    if packed is None:
+        return False, result
+    del result
+    release_memory()                    # the worker waits for the pool's end: idle, not holding
+    return True, packed
 
 
 def _received(sent: tuple[bool, Any], box: _Outbox | None) -> Any:
