@@ -143,7 +143,7 @@ def test_large_tables_are_escaped_a_column_at_a_time_exactly_as_cell_by_cell():
     opens = [html._open("td", i == 2) for i in range(3)]
     cell_by_cell = "".join("<tr>" + "".join(f"{o}{html._lines(v)}</td>" for o, v in zip(opens, r))
                            + "</tr>" for r in rows)
-    assert html._table(table).endswith(f"<tbody>{cell_by_cell}</tbody></table>")
+    assert html._table(table).decode("utf-8").endswith(f"<tbody>{cell_by_cell}</tbody></table>")
 
 
 def test_the_column_pass_finds_every_character_visible_rewrites():

@@ -57,18 +57,24 @@ def local_column(times: pd.Series, tz: str) -> pd.Series:
     secs = np.floor_divide(wall, 10**6)
     text = _seconds_text(secs, ok, " ")
     names = np.full(len(times), "", dtype=object)
-    day = np.floor_divide(us, 86_400 * 10**6)
-    groups = pd.Series(np.arange(len(times)))[ok].groupby([day[ok], offset[ok]]).agg(
-        ["min", "max"])
-    for first, last in zip(groups["min"].tolist(), groups["max"].tolist()):
+    rows = np.flatnonzero(ok)
+    day = np.floor_divide(us[rows], 86_400 * 10**6)
+    grouped = pd.Series(rows).groupby([day, offset[rows]])
+    group = grouped.ngroup().to_numpy()             # numbered in the order agg lists them
+    spans = grouped.agg(["min", "max"])
+    label = np.empty(len(spans), dtype=object)
+    for g, (first, last) in enumerate(zip(spans["min"].tolist(), spans["max"].tolist())):
         a, b = (times.iloc[first].tz_convert(tz).tzname(), times.iloc[last].tz_convert(tz)
                 .tzname())
         if a == b:
-            names[(day == day[first]) & (offset == offset[first]) & ok] = a
+            label[g] = a
         else:
-            rows = np.flatnonzero((day == day[first]) & (offset == offset[first]) & ok)
-            for i in rows.tolist():
+            label[g] = None
+            for i in rows[group == g].tolist():
                 names[i] = times.iloc[i].tz_convert(tz).tzname()
+    found = label[group]
+    named = found != None  # noqa: E711 - element-wise
+    names[rows[named]] = found[named]
     out = [f"{t} {n}" for t, n in zip(text, names.tolist())]
     return _with_fallback(out, ok, secs, times, lambda t: local(t, tz))
 

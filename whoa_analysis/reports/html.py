@@ -9,9 +9,11 @@ fixed words, never data. The same inputs give the same bytes (the "generated" st
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -47,21 +49,34 @@ nav ol{columns:2}
 
 def render(report: c.Report) -> str:
     """The report as one HTML document (text)."""
-    parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>",
-             '<meta charset="utf-8">',
-             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
-             '<meta name="referrer" content="no-referrer">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>{escape(report.title)}</title>", f"<style>{STYLE}</style>",
-             "</head>", "<body>", _contents()]
-    parts += [_block(b) for b in report.blocks]
-    parts += [f'<p class="note">Report id {escape(report.report_id)}.</p>', "</body>", "</html>"]
-    return "\n".join(parts) + "\n"
+    return b"".join(_document(report)).decode("utf-8")
 
 
 def write(report: c.Report, path: Path) -> Path:
-    Path(path).write_text(render(report), encoding="utf-8", newline="\n")
+    """Write the report a block at a time, as UTF-8: a report listing every contact is a few
+    hundred MB, and as one Python string (four bytes a character once a single emoji is in
+    it) it would take several times that."""
+    with open(path, "wb") as fh:
+        fh.writelines(_document(report))
     return Path(path)
+
+
+def _document(report: c.Report) -> Iterator[bytes]:
+    """The document's bytes, piece by piece (lines joined with '\n', ending with one)."""
+    head = ["<!DOCTYPE html>", '<html lang="en">', "<head>",
+            '<meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+            '<meta name="referrer" content="no-referrer">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{escape(report.title)}</title>", f"<style>{STYLE}</style>",
+            "</head>", "<body>", _contents()]
+    yield "\n".join(head).encode("utf-8")
+    for block in report.blocks:
+        yield b"\n"
+        yield _block(block)
+    tail = ["", f'<p class="note">Report id {escape(report.report_id)}.</p>', "</body>",
+            "</html>", ""]
+    yield "\n".join(tail).encode("utf-8")
 
 
 def _contents() -> str:
@@ -69,7 +84,13 @@ def _contents() -> str:
     return f'<nav aria-label="contents"><ol>{items}</ol></nav>'
 
 
-def _block(block: c.Block) -> str:
+def _block(block: c.Block) -> bytes:
+    if isinstance(block, c.Table):
+        return _table(block)
+    return _small_block(block).encode("utf-8")
+
+
+def _small_block(block: c.Block) -> str:
     if isinstance(block, c.Heading):
         anchor = f' id="{escape(block.anchor)}"' if block.anchor else ""
         return f"<h{block.level}{anchor}>{escape(block.text)}</h{block.level}>"
@@ -78,8 +99,6 @@ def _block(block: c.Block) -> str:
         return f"<p{cls}>{_lines(block.text)}</p>"
     if isinstance(block, c.Pre):
         return f"<pre>{_escape(block.text)}</pre>"
-    if isinstance(block, c.Table):
-        return _table(block)
     if isinstance(block, c.Image):
         data = base64.b64encode(block.png).decode("ascii")
         return (f'<figure><img alt="{escape(block.caption)}" '
@@ -108,24 +127,23 @@ def _cell(tag: str, value: str, mono: bool, nowrap: bool = False) -> str:
     return f"{_open(tag, mono, nowrap)}{_lines(value)}</{tag}>"
 
 
-def _table(table: c.Table) -> str:
+def _table(table: c.Table) -> bytes:
+    """A table as UTF-8 (large ones are made in Arrow, which holds UTF-8 already)."""
     if table.key_value:
         rows = "".join(f"<tr>{_cell('th', k, False)}{_cell('td', v, False)}</tr>"
                        for k, v in table.rows)
-        return f'<table class="kv"><tbody>{rows}</tbody></table>'
+        return f'<table class="kv"><tbody>{rows}</tbody></table>'.encode()
     head = "".join(f"<th>{escape(col)}</th>" for col in table.columns)
     # The cell's opening tag depends on its column only: made once per column, not per cell
     # (the contact tables list every row).
     width = max([len(table.columns), *map(len, table.rows)])
     opens = [_open("td", i in table.mono, i in table.nowrap) for i in range(width)]
-    columns = _column_cells(table.rows, width)
-    if columns is None:
+    body = _column_rows(table.rows, opens)
+    if body is None:
         body = "".join("<tr>" + "".join(f"{o}{_lines(v)}</td>" for o, v in zip(opens, row))
-                       + "</tr>" for row in table.rows)
-    else:
-        row = "<tr>" + "".join(f"{o}{{}}</td>" for o in opens) + "</tr>"
-        body = "".join(row.format(*cells) for cells in zip(*columns))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+                       + "</tr>" for row in table.rows).encode("utf-8")
+    return (f"<table><thead><tr>{head}</tr></thead><tbody>".encode() + body
+            + b"</tbody></table>")
 
 
 #: What ``visible`` rewrites, for RE2: cells holding none need no Python pass.
@@ -138,22 +156,38 @@ _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'",
 _COLUMN_ROWS = 500
 
 
-def _column_cells(rows: list[tuple], width: int) -> list[list[str]] | None:
-    """``_lines`` of every cell, a column at a time in Arrow (a contact table can have a
-    hundred thousand rows); None where the table is small or not plain text rows."""
-    if len(rows) < _COLUMN_ROWS or any(len(r) != width for r in rows):
+def _column_rows(rows: list[tuple], opens: list[str]) -> bytes | None:
+    """The ``<tr>`` rows of a table, made a column at a time in Arrow (a contact table can
+    have a hundred thousand rows): each column's cells as ``_lines`` writes them, joined
+    row-wise between their tags. None where the table is small or not plain text rows."""
+    if len(rows) < _COLUMN_ROWS or any(len(r) != len(opens) for r in rows):
         return None
-    out = []
-    for values in zip(*rows):
-        try:
-            col = pa.array(values, pa.large_string())
-        except (pa.ArrowException, TypeError, UnicodeEncodeError):  # not text; a surrogate
+    text = pa.large_string()
+    pieces: list = [pa.scalar("<tr>", text)]
+    for values, tag in zip(zip(*rows), opens):
+        cells = _column_cells(values)
+        if cells is None:
             return None
-        odd = pc.match_substring_regex(col, _INVISIBLE_RE2).to_numpy(zero_copy_only=False)
-        if odd.any():
-            fixed = [c.visible(v) if hit else v for v, hit in zip(values, odd.tolist())]
-            col = pa.array(fixed, pa.large_string())
-        for plain, escaped in _ESCAPES:
-            col = pc.replace_substring(col, plain, escaped)
-        out.append(col.to_pylist())
-    return out
+        pieces += [pa.scalar(tag, text), cells, pa.scalar("</td>", text)]
+    joined = pc.binary_join_element_wise(*pieces, pa.scalar("</tr>", text),
+                                         pa.scalar("", text))
+    # The rows back to back are the values buffer between the first and last offsets.
+    offsets = np.frombuffer(joined.buffers()[1], np.int64, len(joined) + 1, 8 * joined.offset)
+    return joined.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
+
+
+def _column_cells(values: tuple) -> pa.Array | None:
+    """``_lines`` of every value of one column, in Arrow (None: not all text)."""
+    try:
+        col = pa.array(values, pa.large_string())
+    except (pa.ArrowException, TypeError, UnicodeEncodeError):  # not text; a surrogate
+        return None
+    if col.null_count:
+        return None
+    odd = pc.match_substring_regex(col, _INVISIBLE_RE2).to_numpy(zero_copy_only=False)
+    if odd.any():
+        fixed = [c.visible(v) if hit else v for v, hit in zip(values, odd.tolist())]
+        col = pa.array(fixed, pa.large_string())
+    for plain, escaped in _ESCAPES:
+        col = pc.replace_substring(col, plain, escaped)
+    return col
