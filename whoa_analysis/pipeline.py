@@ -107,8 +107,8 @@ def write_pack(prepared: Prepared, out: Path, say: Say = print, *,
     out.mkdir(parents=True, exist_ok=True)
     stamp = generated_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     after = contact_rows(result.tables["respondent_after"], case.timezone)
-    written: list[Path] = []
-    waiting: list[Callable[[], list[Path]]] = []
+    written: dict[Path, str] = {}       # file -> its SHA-256, for the custody log
+    waiting: list[Callable[[], dict[Path, str]]] = []
     inputs = None
 
     def pdf_and_drafts() -> list[Path]:
@@ -119,29 +119,38 @@ def write_pack(prepared: Prepared, out: Path, say: Say = print, *,
         return made + _drop_stale_drafts(out / "complaints", drafts)
 
     # The tables, and the PDF with the drafts, need nothing the HTML makes: on a machine that
-    # can fork they are written by child processes (sharing the frames, not copying them)
-    # while this one draws the charts and writes report.html.
+    # can fork they are written (and hashed) by child processes, sharing the frames rather
+    # than copying them, while this one draws the charts and writes report.html.
     for step in progress(PACK_STEPS):
         if step == "tables":
-            waiting.append(_parallel.beside(_write_tables, prepared, out, after))
+            waiting.append(_parallel.beside(_hashed, _write_tables, prepared, out, after))
         elif step == "figures":
             figures = _write_figures(prepared, out / "figures")
-            written += [out / "figures" / f"{name}.png" for name in figures]
+            written |= _hashes([out / "figures" / f"{name}.png" for name in figures])
             inputs = _report_inputs(prepared, figures, stamp, after)
-            waiting.append(_parallel.beside(pdf_and_drafts))
+            waiting.append(_parallel.beside(_hashed, pdf_and_drafts))
         elif step == "report.html":
-            written.append(html.write(_content.build(inputs), out / "report.html"))
+            written |= _hashed(html.write, _content.build(inputs), out / "report.html")
         else:       # report.pdf, complaints: started with the figures; wait for them here
             while waiting:
-                written += waiting.pop(0)()
+                written |= waiting.pop(0)()
     _log_pack(case, out, written)
-    return written
+    return list(written)
 
 
-def _log_pack(case: Case, out: Path, written: list[Path]) -> None:
+def _hashed(write: Callable[..., list[Path] | Path], *args: object) -> dict[Path, str]:
+    """``write(*args)``, and the SHA-256 of each file it wrote, taken by the same process."""
+    made = write(*args)
+    return _hashes([made] if isinstance(made, Path) else made)
+
+
+def _hashes(paths: list[Path]) -> dict[Path, str]:
+    return {p: evidence.sha256_file(p) for p in paths if p.is_file()}
+
+
+def _log_pack(case: Case, out: Path, written: dict[Path, str]) -> None:
     """The custody log records every pack made, with the hash of each file in it."""
-    files = {p.relative_to(out).as_posix(): evidence.sha256_file(p)
-             for p in sorted(written) if p.is_file()}
+    files = {p.relative_to(out).as_posix(): written[p] for p in sorted(written)}
     evidence.append_custody(case, "report", {"out": str(out.resolve()), "files": files})
 
 

@@ -18,9 +18,14 @@ HEADERS = "headers_raw"
 MESSAGE_ID = "email_message_id"
 
 
+#: What the email appendix and the abuse-desk drafts show of each mail.
+ROW_COLUMNS = ("message_id", "sent_at", "platform", "sender", "subject", "source_path",
+               "locator", "record_sha256", HEADERS, MESSAGE_ID)
+
+
 @dataclass(frozen=True)
 class MailTrace:
-    row: dict                # the respondent's mail, as analysed (column -> value)
+    row: dict                # the respondent's mail (``ROW_COLUMNS`` it has -> value)
     trace: object | None     # analysis.trace.Trace, or None when it could not be made
     problem: str = ""        # why there is no trace
 
@@ -49,7 +54,8 @@ def traces(analysis: Analysis, own_domains: tuple[str, ...] = (),
     mail = respondent_mail(analysis)
     func = tracer()
     out = []
-    for row in mail.to_dict("records"):     # not a Series per mail: there can be thousands
+    # Dicts of the columns shown, not a Series per mail: there can be tens of thousands.
+    for row in mail[[c for c in ROW_COLUMNS if c in mail]].to_dict("records"):
         if func is None:
             out.append(MailTrace(row, None, "the header trace is not available in this version"))
             continue
