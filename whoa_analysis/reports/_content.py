@@ -9,9 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..analysis import Analysis, contact_rows
 from ..analysis.summary import iso
@@ -59,13 +63,32 @@ class Pre:
 @dataclass(frozen=True)
 class Table:
     columns: tuple[str, ...]
-    rows: list[tuple[str, ...]]
+    rows: Sequence[tuple[str, ...]]  # a list, or ColumnRows for the long tables
     widths: tuple[float, ...] = ()   # relative column widths for the PDF
     key_value: bool = False          # a two-column fact list without a header row
     mono: tuple[int, ...] = ()       # columns of hashes and ids, set in monospace
     nowrap: tuple[int, ...] = ()     # short columns (times, channel) kept on one line in HTML
     max_lines: int = 0               # PDF: lines a cell may take before it is cut with "…"
                                      # (0: never cut); hashes and ids (mono) are never cut
+
+
+class ColumnRows(Sequence):
+    """A table's rows held as its columns (Arrow text arrays of one length): the contact
+    tables list every row, and the HTML escapes and joins them a column at a time."""
+
+    def __init__(self, columns: Sequence[pa.Array]) -> None:
+        self.columns = list(columns)
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def __getitem__(self, index: int | slice) -> tuple[str, ...] | ColumnRows:
+        if isinstance(index, slice):
+            return ColumnRows([col[index] for col in self.columns])
+        return tuple(col[index].as_py() for col in self.columns)
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return zip(*(col.to_pylist() for col in self.columns), strict=True)
 
 
 @dataclass(frozen=True)
@@ -135,6 +158,22 @@ def texts(column: pd.Series) -> list[str]:
     if not missing.any() and all(type(v) is str for v in values):
         return values.tolist()
     return [text(v) if m or type(v) is not str else v for v, m in zip(values, missing)]
+
+
+def _text_array(column: pd.Series) -> pa.Array:
+    """:func:`texts` of a column as one Arrow array."""
+    if isinstance(column.dtype, pd.StringDtype) and not column.hasnans:
+        values = pa.array(column.array, pa.large_string())
+        return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    return pa.array(texts(column), pa.large_string())
+
+
+def _joined(*pieces: pa.Array | str) -> pa.Array:
+    """The pieces (arrays, or text for every row) joined row by row."""
+    text = pa.large_string()
+    return pc.binary_join_element_wise(
+        *(p if isinstance(p, pa.Array) else pa.scalar(p, text) for p in pieces),
+        pa.scalar("", text))
 
 
 def local(ts: object, tz: str) -> str:
@@ -368,15 +407,20 @@ def _contact_table(rows: pd.DataFrame, inp: Inputs, key: str) -> list[Block]:
     tz, limit, total = inp.case.timezone, allotted(inp)[key], len(rows)
     # Only the rows shown are laid out: contact_rows formats row by row.
     shown = contact_rows(rows if limit is None else rows.iloc[:limit], tz)
-    # Plain columns zipped, not iterrows (a Series per row): the HTML lists every row.
-    columns = ("sent_at_utc", "sent_at_local", "platform", "from_account", "from_name", "kind",
-               "excerpt", "source_path", "locator", "record_sha256")
+    # Made a column at a time in Arrow, not row by row: the HTML lists every row.
+    col = {name: _text_array(shown[name]) for name in (
+        "sent_at_utc", "sent_at_local", "platform", "from_account", "from_name", "kind",
+        "excerpt", "source_path", "locator", "record_sha256")}
     # A missing name (NaN) counts as given, as it always has: "account ()".
-    named = [v is not None and v != "" for v in shown["from_name"].to_numpy(dtype=object)]
-    body = [(str(i + 1), utc, at, platform, f"{account} ({name})" if has else account, kind,
-             words, f"{path} · {locator} · sha256 {sha}")
-            for i, (has, (utc, at, platform, account, name, kind, words, path, locator, sha))
-            in enumerate(zip(named, zip(*(texts(shown[col]) for col in columns))))]
+    named = np.array([v is not None and v != "" for v in shown["from_name"].to_numpy(
+        dtype=object)], dtype=bool)
+    account = pc.if_else(named, _joined(col["from_account"], " (", col["from_name"], ")"),
+                         col["from_account"])
+    number = pc.cast(pa.array(np.arange(1, len(shown) + 1)), pa.large_string())
+    evidence = _joined(col["source_path"], " · ", col["locator"], " · sha256 ",
+                       col["record_sha256"])
+    body = ColumnRows([number, col["sent_at_utc"], col["sent_at_local"], col["platform"],
+                       account, col["kind"], col["excerpt"], evidence])
     out: list[Block] = [Table(("#", "sent (UTC)", f"local ({tz})", "channel", "account", "kind",
                                "excerpt", "evidence reference"), body,
                               (8, 30, 24, 13.5, 23, 11, 38, 38.5), mono=(7,),

@@ -163,12 +163,19 @@ def _discord_link(row: pd.Series) -> str:
     return ""
 
 
+#: What a platform draft reads of each message (the tables hold every column of the frame).
+DRAFT_COLUMNS = ("sent_at", "message_id", "platform", "sender", "sender_display",
+                 "conversation", "conversation_kind", "kind", "body", "subject", "source_path",
+                 "locator", _mail.MESSAGE_ID, *(col for col, _ in PLATFORM_IDS))
+
+
 def _respondent_after(inp: c.Inputs) -> pd.DataFrame:
     tables = inp.analysis.tables
     frames = [tables[k] for k in ("respondent_after", "group_after") if k in tables
               and len(tables[k])]
     if not frames:
         return pd.DataFrame(columns=["platform", "sent_at", "message_id"])
+    frames = [f[[col for col in DRAFT_COLUMNS if col in f]] for f in frames]
     return pd.concat(frames).sort_values(["sent_at", "message_id"])
 
 

@@ -9,7 +9,7 @@ fixed words, never data. The same inputs give the same bytes (the "generated" st
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from html import escape
 from pathlib import Path
 
@@ -136,7 +136,9 @@ def _table(table: c.Table) -> bytes:
     head = "".join(f"<th>{escape(col)}</th>" for col in table.columns)
     # The cell's opening tag depends on its column only: made once per column, not per cell
     # (the contact tables list every row).
-    width = max([len(table.columns), *map(len, table.rows)])
+    rows = table.rows
+    width = max([len(table.columns), *(map(len, rows) if not isinstance(rows, c.ColumnRows)
+                                       else [len(rows.columns)])])
     opens = [_open("td", i in table.mono, i in table.nowrap) for i in range(width)]
     body = _column_rows(table.rows, opens)
     if body is None:
@@ -156,15 +158,21 @@ _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'",
 _COLUMN_ROWS = 500
 
 
-def _column_rows(rows: list[tuple], opens: list[str]) -> bytes | None:
+def _column_rows(rows: Sequence[tuple], opens: list[str]) -> bytes | None:
     """The ``<tr>`` rows of a table, made a column at a time in Arrow (a contact table can
     have a hundred thousand rows): each column's cells as ``_lines`` writes them, joined
     row-wise between their tags. None where the table is small or not plain text rows."""
-    if len(rows) < _COLUMN_ROWS or any(len(r) != len(opens) for r in rows):
+    if isinstance(rows, c.ColumnRows):
+        columns = rows.columns if len(rows.columns) == len(opens) and len(rows) else None
+    elif len(rows) < _COLUMN_ROWS or any(len(r) != len(opens) for r in rows):
+        columns = None
+    else:
+        columns = list(zip(*rows))
+    if columns is None:
         return None
     text = pa.large_string()
     pieces: list = [pa.scalar("<tr>", text)]
-    for values, tag in zip(zip(*rows), opens):
+    for values, tag in zip(columns, opens):
         cells = _column_cells(values)
         if cells is None:
             return None
@@ -176,17 +184,17 @@ def _column_rows(rows: list[tuple], opens: list[str]) -> bytes | None:
     return joined.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
 
 
-def _column_cells(values: tuple) -> pa.Array | None:
+def _column_cells(values: tuple | pa.Array) -> pa.Array | None:
     """``_lines`` of every value of one column, in Arrow (None: not all text)."""
     try:
-        col = pa.array(values, pa.large_string())
+        col = values if isinstance(values, pa.Array) else pa.array(values, pa.large_string())
     except (pa.ArrowException, TypeError, UnicodeEncodeError):  # not text; a surrogate
         return None
     if col.null_count:
         return None
     odd = pc.match_substring_regex(col, _INVISIBLE_RE2).to_numpy(zero_copy_only=False)
     if odd.any():
-        fixed = [c.visible(v) if hit else v for v, hit in zip(values, odd.tolist())]
+        fixed = [c.visible(v) if hit else v for v, hit in zip(col.to_pylist(), odd.tolist())]
         col = pa.array(fixed, pa.large_string())
     for plain, escaped in _ESCAPES:
         col = pc.replace_substring(col, plain, escaped)
