@@ -13,8 +13,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import readers, schema
 from .case import Case, Source
@@ -64,14 +64,20 @@ def read_source(case: Case, index: int) -> pd.DataFrame:
     except InputError as exc:
         raise InputError(f"{case.file.name}: sources[{index}] ({source.relpath}): {exc}") \
             from None
-    df["source_owner"] = source.owner or ""
+    df["source_owner"] = _text_column(schema.repeated(source.owner or "", len(df)), df.index)
     # Outputs name sources relative to the case, so a pack reads the same on any machine.
     # Once per distinct path (one per file), not per row: resolving a path a million times
     # took seconds.
     codes, paths = pd.factorize(df["source_path"])
-    relative = np.array([_relative(case, p) for p in paths] or [""], dtype=object)
-    df["source_path"] = pd.Series(relative[codes], index=df.index, dtype="string")
+    relative = [_relative(case, p) for p in paths]
+    df["source_path"] = _text_column(
+        schema.repeated(relative[0], len(df)) if len(relative) == 1
+        else pa.array(relative or [""], pa.large_string()).take(pa.array(codes)), df.index)
     return df
+
+
+def _text_column(values: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=index, copy=False)
 
 
 def _relative(case: Case, path: str) -> str:
@@ -85,7 +91,7 @@ def _report_row(case: Case, source: Source, fmt: str, df: pd.DataFrame) -> dict:
     times = df["sent_at"].dropna()
     return {
         "source": source.relpath, "format": fmt,
-        "sha256": ";".join(sorted(set(df["source_sha256"]))) if len(df) else "",
+        "sha256": ";".join(sorted(df["source_sha256"].unique())) if len(df) else "",
         "rows": len(df), "unparsed": int((df["kind"] == "unparsed").sum()),
         "warnings": int((df["warnings"] != "").sum()),
         "first_at": times.min() if len(times) else pd.NaT,

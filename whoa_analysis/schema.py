@@ -208,6 +208,20 @@ def _check_required(cols: Mapping[str, pd.Series]) -> None:
                              f"{int(bad.sum())} rows have none (a reader bug)")
 
 
+#: Rows in each chunk of a ``repeated`` column.
+REPEAT_CHUNK = 1 << 16
+
+
+def repeated(value: str, n: int) -> pa.ChunkedArray:
+    """``value`` on each of ``n`` rows, as chunks that are one array referenced again: the
+    column costs one chunk's memory whatever ``n`` is (a 64-character hash written out on a
+    million rows would hold 72 MB)."""
+    chunk = pa.repeat(pa.scalar(value, pa.large_string()), min(n, REPEAT_CHUNK))
+    full, rest = divmod(n, REPEAT_CHUNK)
+    chunks = [chunk] * full + ([chunk.slice(0, rest)] if rest else [])
+    return pa.chunked_array(chunks, pa.large_string())
+
+
 def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate message frames and conform the result (empty input gives :func:`empty`)."""
     frames = [f for f in frames if len(f)]

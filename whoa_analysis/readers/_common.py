@@ -104,22 +104,8 @@ class Source:
 
 
 def _repeat(value: str, n: int) -> pd.Series:
-    """One text value on every row (see ``repeated``)."""
-    return pd.Series(pd.arrays.ArrowStringArray(repeated(value, n)), copy=False)
-
-
-#: Rows in each chunk of a ``repeated`` column.
-REPEAT_CHUNK = 1 << 16
-
-
-def repeated(value: str, n: int) -> pa.ChunkedArray:
-    """``value`` on each of ``n`` rows, as chunks that are one array referenced again: the
-    column costs one chunk's memory whatever ``n`` is (a 64-character hash written out on a
-    million rows would hold 72 MB)."""
-    chunk = pa.repeat(pa.scalar(value, pa.large_string()), min(n, REPEAT_CHUNK))
-    full, rest = divmod(n, REPEAT_CHUNK)
-    chunks = [chunk] * full + ([chunk.slice(0, rest)] if rest else [])
-    return pa.chunked_array(chunks, pa.large_string())
+    """One text value on every row (see ``schema.repeated``)."""
+    return pd.Series(pd.arrays.ArrowStringArray(schema.repeated(value, n)), copy=False)
 
 
 def _prefixed(prefix: str, locators: pd.Series) -> pd.Series:

@@ -44,7 +44,6 @@ from ._common import (
     is_zip,
     localize,
     read_member,
-    repeated,
     require_tz,
     zip_members,
 )
@@ -956,7 +955,7 @@ def _frame(src: Source, r: Records, c: dict, chat: str, member: str | None) -> p
     cols = {
         "locator": _s(c["locator"]), "record_sha256": _s(c["record_sha256"]),
         "platform": _category("platform", PLATFORM, r.n),
-        "conversation": _s(repeated(chat, r.n)),
+        "conversation": _s(schema.repeated(chat, r.n)),
         "conversation_kind": _category("conversation_kind", "group" if group else "direct",
                                        r.n),
         "sent_at": c["earliest"], "sent_at_latest": c["latest"], "sent_at_raw": _s(c["stamp"]),
