@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import schema
 from .notice import Notice
 
 UNKNOWN_ACCOUNT = "(no account in the export)"
@@ -136,7 +137,7 @@ def in_time_order(rows: pd.DataFrame, where: pd.Series | None = None) -> pd.Data
                                             type=pa.large_string())})
     order = pc.sort_indices(keys, sort_keys=[("sent_at", "ascending", "at_end"),
                                              ("message_id", "ascending", "at_end")])
-    return rows.take(picked[order.to_numpy()])
+    return schema.take(rows, picked[order.to_numpy()])
 
 
 def counted(messages: pd.DataFrame) -> pd.DataFrame:
