@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
@@ -23,6 +24,8 @@ DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 #: drop NULs) on import, which turns " =1+1" into a formula.
 LEADING_IGNORED = " \x00"
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?|-")
+#: ``value.lstrip(LEADING_IGNORED).startswith(DANGEROUS_START)`` for RE2 (no copy of the text).
+_RISKY_START_RE2 = r"\A[ \x00]*[=+\-@\t\r]"
 
 
 def neutralise(value: object) -> object:
@@ -83,8 +86,9 @@ def _risky_text(filled: pd.Series) -> np.ndarray:
     decided by the same Python regex as :func:`neutralise`, once per distinct candidate
     (Arrow's RE2 reads ``\\d`` as ASCII only, Python as any Unicode digit).
     """
-    starts = filled.str.lstrip(LEADING_IGNORED).str.startswith(DANGEROUS_START)
-    mask = starts.to_numpy(dtype=bool, na_value=False).copy()
+    values = pa.array(filled.array, type=pa.large_string())
+    risky = pc.match_substring_regex(values, _RISKY_START_RE2)
+    mask = np.array(risky.to_numpy(zero_copy_only=False), dtype=bool)
     if not mask.any():
         return mask
     codes, distinct = pd.factorize(filled[mask])
