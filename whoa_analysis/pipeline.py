@@ -225,7 +225,8 @@ def _write_figures(prepared: Prepared, folder: Path) -> dict[str, bytes]:
 def _report_inputs(prepared: Prepared, figures: dict[str, bytes], stamp: str,
                    after: pd.DataFrame) -> _content.Inputs:
     case, result = prepared.case, prepared.analysis
-    table, hints = _accounts(case, _content.counted(result), result.notice.latest)
+    table, hints = _accounts(case, _content.counted(result, list(seen.READS)),
+                             result.notice.latest)
     return _content.Inputs(
         case=case, analysis=result, import_report=prepared.import_report,
         manifest=evidence.load_manifest(case), custody=evidence.read_custody(case),

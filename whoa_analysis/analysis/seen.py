@@ -54,6 +54,8 @@ def appearances(messages: pd.DataFrame) -> pd.DataFrame:
 _RECIPIENT_COLUMNS = ("recipients", "recipient_account_persons", "recipient_account_roles")
 _APPEARANCE_COLUMNS = ("duplicate_of", "sent_at", "platform", "sender", "sender_display",
                        "sender_person", "sender_role", *_RECIPIENT_COLUMNS)
+#: The columns accounts_table and suggestions read (callers may pass only these).
+READS = (*_APPEARANCE_COLUMNS, "direction")
 
 
 def _recipient_rows(rows: pd.DataFrame, common: dict[str, pd.Series]) -> pd.DataFrame:
