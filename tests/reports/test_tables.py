@@ -132,6 +132,26 @@ def test_viewing_export_is_the_cell_by_cell_definition():
     assert prefixed > 0 and tables.neutralised_count(df) == prefixed
 
 
+def test_the_column_check_finds_exactly_the_cells_neutralise_prefixes():
+    import random
+
+    import numpy as np
+    import pyarrow as pa
+
+    rng = random.Random(3)
+    alphabet = list(" \x00=+-@\t\r1.,a\n'\u00a0\u0661é")
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 5)))
+              for _ in range(20_000)]
+    expected = np.array([tables.neutralise(v) is not v for v in values])
+    whole = pd.Series(pd.arrays.ArrowStringArray(pa.array(values, pa.large_string())))
+    assert (tables._risky_text(whole) == expected).all() and expected.sum() > 1000
+    sliced = pd.Series(pd.arrays.ArrowStringArray(pa.array(values, pa.large_string())
+                                                  .slice(10, 5000)))
+    assert (tables._risky_text(sliced) == expected[10:5010]).all()
+    chunked = pd.concat([whole[:777], whole[777:]], ignore_index=True)
+    assert (tables._risky_text(chunked) == expected).all()
+
+
 def test_times_outside_years_1000_to_9999_are_written_as_strftime_writes_them():
     df = pd.DataFrame({"t": pd.Series(pd.to_datetime(["0005-01-01T00:00:00Z", None,
                                                       "2020-01-01T00:00:00Z"], format="ISO8601",

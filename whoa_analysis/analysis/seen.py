@@ -22,7 +22,9 @@ MIN_PHONE_DIGITS = 7
 def _counted(messages: pd.DataFrame) -> pd.DataFrame:
     if "duplicate_of" not in messages:
         return messages
-    return messages[messages["duplicate_of"].fillna("") == ""]
+    kept = (messages["duplicate_of"].fillna("") == "").to_numpy(dtype=bool)
+    # Messages already counted (the report passes them so) are not copied again.
+    return messages if kept.all() else messages[kept]
 
 
 def _text(rows: pd.DataFrame, column: str) -> pd.Series:

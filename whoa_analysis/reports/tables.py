@@ -87,14 +87,38 @@ def _risky_text(filled: pd.Series) -> np.ndarray:
     (Arrow's RE2 reads ``\\d`` as ASCII only, Python as any Unicode digit).
     """
     values = pa.array(filled.array, type=pa.large_string())
-    risky = pc.match_substring_regex(values, _RISKY_START_RE2)
-    mask = np.array(risky.to_numpy(zero_copy_only=False), dtype=bool)
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    mask = np.concatenate([_risky_start(c) for c in chunks] or [np.zeros(0, bool)])
     if not mask.any():
         return mask
     codes, distinct = pd.factorize(filled[mask])
     plain = np.fromiter((bool(_PLAIN_NUMBER.fullmatch(v)) for v in distinct), dtype=bool,
                         count=len(distinct))
     mask[mask] = ~plain[codes]
+    return mask
+
+
+#: The bytes a risky cell can start with: DANGEROUS_START, and LEADING_IGNORED before it.
+_RISKY_FIRST = np.frombuffer("".join(DANGEROUS_START + tuple(LEADING_IGNORED)).encode(),
+                            np.uint8)
+
+
+def _risky_start(values: pa.LargeStringArray) -> np.ndarray:
+    """``_RISKY_START_RE2`` per cell: the first byte of every cell read straight from the
+    Arrow buffers, the pattern matched only on the few cells that start with one of them."""
+    n = len(values)
+    offsets = np.frombuffer(values.buffers()[1], np.int64, n + 1, 8 * values.offset)
+    data = values.buffers()[2]
+    starts, ends = offsets[:-1], offsets[1:]
+    first = np.zeros(n, np.uint8)
+    filled = ends > starts
+    if data is not None and filled.any():
+        first[filled] = np.frombuffer(data, np.uint8)[starts[filled]]
+    maybe = np.flatnonzero(filled & np.isin(first, _RISKY_FIRST))
+    mask = np.zeros(n, bool)
+    if maybe.size:
+        hits = pc.match_substring_regex(values.take(pa.array(maybe)), _RISKY_START_RE2)
+        mask[maybe] = hits.to_numpy(zero_copy_only=False)
     return mask
 
 
