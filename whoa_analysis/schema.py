@@ -215,8 +215,9 @@ def take(df: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
     column."""
     if df.columns.has_duplicates or len(df.columns) < 2:
         return df.take(positions)
+    series = [df[name] for name in df.columns]      # read here; only the copies in threads
     with ThreadPoolExecutor(2) as pool:
-        columns = list(pool.map(lambda name: df[name].take(positions), df.columns))
+        columns = list(pool.map(lambda col: col.take(positions), series))
     index = df.index.take(positions)
     out = pd.DataFrame({name: col.set_axis(index) for name, col in zip(df.columns, columns)},
                        index=index, columns=df.columns, copy=False)
