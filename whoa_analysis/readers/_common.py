@@ -18,7 +18,6 @@ from typing import IO
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .. import schema
 from ..errors import DateOrderRequired, InputError, TimezoneRequired
@@ -111,9 +110,7 @@ def _repeat(value: str, n: int) -> pd.Series:
 def _prefixed(prefix: str, locators: pd.Series) -> pd.Series:
     """``prefix + locator`` per row (the message id), in Arrow when the locators are text."""
     if locators.dtype == schema.STRING and not locators.hasnans:
-        text = pa.large_string()
-        joined = pc.binary_join_element_wise(pa.scalar(prefix, text), pa.array(locators.array),
-                                             pa.scalar("", text))
+        joined = schema.joined(prefix, pa.array(locators.array))
         return pd.Series(pd.arrays.ArrowStringArray(joined), index=locators.index, copy=False)
     return prefix + locators.astype(str)
 

@@ -43,7 +43,6 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .. import schema
 from ..errors import InputError
@@ -74,7 +73,6 @@ _ENVELOPE = re.compile(
 _FIELD_START = re.compile(rb"[!-9;-~]+[ \t]*:")
 #: The text dtype pandas infers for the email columns beyond the schema (NaN where missing).
 _TEXT = pd.StringDtype(na_value=np.nan)
-_LARGE = pa.large_string()
 _TEXT_EXTRAS = frozenset({*_email.ROW_EXTRAS, "copy_of"})
 
 
@@ -273,12 +271,9 @@ def _with_columns(frame: pd.DataFrame, order: list[str]) -> pd.DataFrame:
 
 def _renumber(frame: pd.DataFrame, offsets: np.ndarray, base: int, sha: str) -> None:
     """Locators (and the message ids made of them) of a range numbered from ``base``."""
-    index = pa.array(np.arange(base, base + len(frame), dtype=np.int64)).cast(_LARGE)
-    at = pa.array(offsets).cast(_LARGE)
-    locator = pc.binary_join_element_wise(pa.scalar("mbox:", _LARGE), index,
-                                          pa.scalar("@", _LARGE), at, pa.scalar("", _LARGE))
-    message_id = pc.binary_join_element_wise(pa.scalar(sha[:12] + ":", _LARGE), locator,
-                                             pa.scalar("", _LARGE))
+    index = pa.array(np.arange(base, base + len(frame), dtype=np.int64))
+    locator = schema.joined("mbox:", index, "@", pa.array(offsets))
+    message_id = schema.joined(sha[:12] + ":", locator)
     frame["locator"] = pd.Series(pd.arrays.ArrowStringArray(locator), index=frame.index)
     frame["message_id"] = pd.Series(pd.arrays.ArrowStringArray(message_id), index=frame.index)
 

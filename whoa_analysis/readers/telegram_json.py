@@ -613,10 +613,7 @@ def _next_start(path: Path, layout: _Layout, pos: int) -> int:
 
 def _locators(n: int) -> pa.Array:
     """``json:$.messages[i]`` for every message, built in Arrow."""
-    index = pa.array(np.arange(n, dtype=np.int64)).cast(pa.large_string())
-    text = pa.large_string()
-    return pc.binary_join_element_wise(pa.scalar("json:$.messages[", text), index,
-                                       pa.scalar("]", text), pa.scalar("", text))
+    return schema.joined("json:$.messages[", pa.array(np.arange(n, dtype=np.int64)), "]")
 
 
 def _read_part(path: str, start: int, end: int, sep: bytes, box: int = 0,

@@ -525,9 +525,7 @@ def _read_range(lo: int, hi: int, task: _Task, first: bool, line0: int) -> _Part
     part.encoding, *columns = decoded
     del decoded
     _columns_of(part, columns, task=task, first=first)
-    part.cols["locator"] = pc.binary_join_element_wise(
-        pa.scalar(task.locator, pa.large_string()),
-        pc.cast(pa.array(line0 + part.line), pa.large_string()), pa.scalar("", pa.large_string()))
+    part.cols["locator"] = schema.joined(task.locator, pa.array(line0 + part.line))
     return part
 
 

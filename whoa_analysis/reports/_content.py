@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import schema
 from ..analysis import Analysis, contact_rows
 from ..analysis.summary import iso
 from ..case import Case
@@ -166,14 +167,6 @@ def _text_array(column: pd.Series) -> pa.Array:
         values = pa.array(column.array, pa.large_string())
         return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     return pa.array(texts(column), pa.large_string())
-
-
-def _joined(*pieces: pa.Array | str) -> pa.Array:
-    """The pieces (arrays, or text for every row) joined row by row."""
-    text = pa.large_string()
-    return pc.binary_join_element_wise(
-        *(p if isinstance(p, pa.Array) else pa.scalar(p, text) for p in pieces),
-        pa.scalar("", text))
 
 
 def local(ts: object, tz: str) -> str:
@@ -414,10 +407,10 @@ def _contact_table(rows: pd.DataFrame, inp: Inputs, key: str) -> list[Block]:
     # A missing name (NaN) counts as given, as it always has: "account ()".
     named = np.array([v is not None and v != "" for v in shown["from_name"].to_numpy(
         dtype=object)], dtype=bool)
-    account = pc.if_else(named, _joined(col["from_account"], " (", col["from_name"], ")"),
+    account = pc.if_else(named, schema.joined(col["from_account"], " (", col["from_name"], ")"),
                          col["from_account"])
-    number = pc.cast(pa.array(np.arange(1, len(shown) + 1)), pa.large_string())
-    evidence = _joined(col["source_path"], " · ", col["locator"], " · sha256 ",
+    number = schema.joined(pa.array(np.arange(1, len(shown) + 1)))
+    evidence = schema.joined(col["source_path"], " · ", col["locator"], " · sha256 ",
                        col["record_sha256"])
     body = ColumnRows([number, col["sent_at_utc"], col["sent_at_local"], col["platform"],
                        account, col["kind"], col["excerpt"], evidence])

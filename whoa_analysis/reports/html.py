@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import schema
 from . import _content as c
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -170,15 +171,13 @@ def _column_rows(rows: Sequence[tuple], opens: list[str]) -> bytes | None:
         columns = list(zip(*rows))
     if columns is None:
         return None
-    text = pa.large_string()
-    pieces: list = [pa.scalar("<tr>", text)]
+    pieces: list = ["<tr>"]
     for values, tag in zip(columns, opens):
         cells = _column_cells(values)
         if cells is None:
             return None
-        pieces += [pa.scalar(tag, text), cells, pa.scalar("</td>", text)]
-    joined = pc.binary_join_element_wise(*pieces, pa.scalar("</tr>", text),
-                                         pa.scalar("", text))
+        pieces += [tag, cells, "</td>"]
+    joined = schema.joined(*pieces, "</tr>")
     # The rows back to back are the values buffer between the first and last offsets.
     offsets = np.frombuffer(joined.buffers()[1], np.int64, len(joined) + 1, 8 * joined.offset)
     return joined.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
