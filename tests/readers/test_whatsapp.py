@@ -514,6 +514,18 @@ def test_two_processes_read_exactly_as_one(tmp_path: Path, monkeypatch, sample: 
     assert set(two["conversation_kind"]) == {"group"}
 
 
+def test_line_breaks_and_colons_found_slice_by_slice_read_the_same(tmp_path: Path, monkeypatch,
+                                                                  sample: Path) -> None:
+    # Line breaks and name colons are found a few MB at a time; with slices of a few bytes
+    # they fall on every kind of slice edge, and the frame must not change.
+    text = (sample / "exports" / "WhatsApp Chat with Book Club.txt").read_bytes()
+    path = write(tmp_path, "WhatsApp Chat with Book Club.txt", b"\xef\xbb\xbf" + text)
+    whole = read(path, owner=DANA, region="GB")
+    for size in (1, 7, 64):
+        monkeypatch.setattr(whatsapp, "_SLICE", size)
+        pd.testing.assert_frame_equal(read(path, owner=DANA, region="GB"), whole)
+
+
 def test_forged_line_right_at_a_range_edge(tmp_path: Path, monkeypatch) -> None:
     # The second range starts exactly at the line that goes back in time: it must still be
     # compared with the last time of the first range.

@@ -534,7 +534,7 @@ def _records(a: np.ndarray, buf: pa.Buffer, lo: int, hi: int, task: _Task,
     """The range's records: (part, and where each one's stamp, name and text start and its
     text ends)."""
     data, size, shape = _DATA, hi - lo, task.shape
-    newline = np.flatnonzero(a == 10)
+    newline = _positions(a, 10)
     bounds = np.concatenate(([0], newline + 1, [size])).astype(np.int64)
     if bounds[-2] == size:               # the file's final line break starts no line
         bounds = bounds[:-1]
@@ -581,6 +581,18 @@ def _pieces(buf: pa.Buffer, size: int, start: np.ndarray, stamp_end: np.ndarray,
     return [pieces.take(pa.array(at + k)) for k in range(3)]
 
 
+#: Bytes compared at a time by ``_positions``.
+_SLICE = 4 << 20
+
+
+def _positions(a: np.ndarray, byte: int) -> np.ndarray:
+    """Where ``byte`` is in ``a`` (int64), found a slice at a time: comparing the whole range
+    at once makes a temporary array as large as the range, fresh memory on every call, where a
+    slice's is reused."""
+    found = [np.flatnonzero(a[k:k + _SLICE] == byte) + k for k in range(0, len(a), _SLICE)]
+    return np.concatenate(found) if found else np.zeros(0, np.int64)
+
+
 def _name_ends(a: np.ndarray, stamp_end: np.ndarray, next_line: np.ndarray) -> np.ndarray:
     """Where the "Name: " after each header ends (the header's end on system lines).
 
@@ -588,7 +600,7 @@ def _name_ends(a: np.ndarray, stamp_end: np.ndarray, next_line: np.ndarray) -> n
     space (taken with the name), or ends the line ('\\r' allowed before the line break).
     """
     size = len(a)
-    colon = np.flatnonzero(a == 58)
+    colon = _positions(a, 58)
     after = np.full(colon.size, 10, np.uint8)            # the end of the range ends the line
     inside = colon + 1 < size
     after[inside] = a[colon[inside] + 1]
