@@ -235,6 +235,15 @@ def joined(*pieces: pa.Array | pa.ChunkedArray | str) -> pa.Array | pa.ChunkedAr
         pa.scalar("", text))
 
 
+def values_bytes(arr: pa.Array) -> bytes:
+    """The bytes of a (large) text or binary array's values, back to back, copied once."""
+    data = arr.buffers()[2]
+    if data is None:
+        return b""
+    offsets = np.frombuffer(arr.buffers()[1], np.int64, len(arr) + 1, 8 * arr.offset)
+    return bytes(memoryview(data)[offsets[0]:offsets[-1]])
+
+
 #: Rows in each chunk of a ``repeated`` column.
 REPEAT_CHUNK = 1 << 16
 

@@ -96,10 +96,15 @@ class Source:
             df["source_path"] = _repeat(str(self.path), n)
             df["source_sha256"] = _repeat(self.sha256, n)
             df["source_format"] = _repeat(self.format, n)
-            df["message_id"] = _prefixed(self.sha256[:12] + ":", df["locator"])
+            df["message_id"] = _prefixed(id_prefix(self.sha256), df["locator"])
             out = schema.conform(df)
         out.attrs["assumptions"] = list(self.assumptions)
         return out
+
+
+def id_prefix(source_sha256: str) -> str:
+    """What the message ids of a source's rows start with (DESIGN: ``<sha256[:12]>:<locator>``)."""
+    return source_sha256[:12] + ":"
 
 
 def _repeat(value: str, n: int) -> pd.Series:

@@ -37,7 +37,7 @@ import pandas as pd
 
 from .. import accounts
 from ..errors import InputError
-from ._common import Head, Source, decode_text, localize, require_tz
+from ._common import Head, Source, decode_text, id_prefix, localize, require_tz
 
 FORMAT = "imessage"
 PLATFORM = "imessage"
@@ -90,7 +90,7 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     _times(df, zone)
     _conversation(df, src, region)
     if "_parent" in df:
-        prefix = src.sha256[:12] + ":"
+        prefix = id_prefix(src.sha256)
         df["in_reply_to"] = [prefix + p if isinstance(p, str) and p else ""
                              for p in df.pop("_parent")]
     return src.frame(df)

@@ -47,7 +47,7 @@ import pyarrow as pa
 from .. import schema
 from ..errors import InputError
 from . import _email, _parallel
-from ._common import Head, Source, is_zip, open_member, unparsed, zip_members
+from ._common import Head, Source, id_prefix, is_zip, open_member, unparsed, zip_members
 
 FORMAT = "mbox"
 PLATFORM = "email"
@@ -273,7 +273,7 @@ def _renumber(frame: pd.DataFrame, offsets: np.ndarray, base: int, sha: str) -> 
     """Locators (and the message ids made of them) of a range numbered from ``base``."""
     index = pa.array(np.arange(base, base + len(frame), dtype=np.int64))
     locator = schema.joined("mbox:", index, "@", pa.array(offsets))
-    message_id = schema.joined(sha[:12] + ":", locator)
+    message_id = schema.joined(id_prefix(sha), locator)
     frame["locator"] = pd.Series(pd.arrays.ArrowStringArray(locator), index=frame.index)
     frame["message_id"] = pd.Series(pd.arrays.ArrowStringArray(message_id), index=frame.index)
 

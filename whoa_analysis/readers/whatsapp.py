@@ -514,7 +514,7 @@ def _read_range(lo: int, hi: int, task: _Task, first: bool, line0: int) -> _Part
     stamp, name, rest = _pieces(buf, size, start, stamp_end, name_end, rest_end)
     del name_end, rest_end
     _parallel.release_memory()
-    bad = _read_times(part, _fields(_flat(stamp), part.n, task.shape), task)
+    bad = _read_times(part, _fields(schema.values_bytes(stamp), part.n, task.shape), task)
     part.bad = {i: data[lo + start[i]:lo + stamp_end[i]] for i in bad.tolist()}
     del start, stamp_end
     _parallel.release_memory()
@@ -617,12 +617,6 @@ def _name_ends(a: np.ndarray, stamp_end: np.ndarray, next_line: np.ndarray) -> n
     named = k_ok & (q < eol)
     space = spaced[np.minimum(k, colon.size - 1)] if colon.size else named
     return np.where(named, q + 1 + (named & space), stamp_end)
-
-
-def _flat(arr: pa.Array) -> bytes:
-    """The bytes of a binary array's values, back to back."""
-    offsets = np.frombuffer(arr.buffers()[1], np.int64, len(arr) + 1, arr.offset * 8)
-    return arr.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
 
 
 def _other_shapes(a: np.ndarray, lo: int, pre: bytes, newline: np.ndarray,

@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from html import escape
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -177,10 +176,7 @@ def _column_rows(rows: Sequence[tuple], opens: list[str]) -> bytes | None:
         if cells is None:
             return None
         pieces += [tag, cells, "</td>"]
-    joined = schema.joined(*pieces, "</tr>")
-    # The rows back to back are the values buffer between the first and last offsets.
-    offsets = np.frombuffer(joined.buffers()[1], np.int64, len(joined) + 1, 8 * joined.offset)
-    return joined.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
+    return schema.values_bytes(schema.joined(*pieces, "</tr>"))
 
 
 def _column_cells(values: tuple | pa.Array) -> pa.Array | None:
