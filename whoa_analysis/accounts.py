@@ -7,9 +7,6 @@ E.164 with the case's default region, every other handle is compared case-insens
 
 from __future__ import annotations
 
-import email_validator
-import phonenumbers
-
 from .errors import CaseError
 
 #: Platforms an account key may name. ``sms``/``call`` are spellings of ``phone``.
@@ -47,6 +44,9 @@ def normalise_email(address: str, *, strict: bool = False) -> str:
 
     Not strict, an invalid address is returned lower-cased as found, so a reader never loses it.
     """
+    # imported on first use, like phonenumbers: each takes about 20 ms to import
+    import email_validator
+
     try:
         valid = email_validator.validate_email(address, check_deliverability=False,
                                                allow_smtputf8=True, allow_quoted_local=True)
@@ -64,6 +64,8 @@ def normalise_phone(number: str, region: str | None, *, strict: bool = False) ->
     Not strict, an unparseable number is returned with only its digits (and a leading ``+``),
     so that short codes and alphanumeric SMS senders still compare equal to themselves.
     """
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(number, region)
         if not phonenumbers.is_possible_number(parsed):

@@ -25,6 +25,12 @@ def test_ranges_cover_the_file_and_start_at_records():
     assert b"".join(data[a:b] for a, b in ranges) == data
 
 
+def test_the_first_range_takes_its_lead_share():
+    data = b"".join(b"record %04d\n" % i for i in range(1000))      # 12 bytes a record
+    first, second = _parallel.cut(len(data), 2, _starts_in(data), lead=1.5)
+    assert first == (0, 7200) and second == (7200, len(data))       # 1.5 : 1 = 60 : 40
+
+
 def test_a_record_longer_than_a_share_gives_fewer_ranges_never_empty_ones():
     data = b"x" * 1000 + b"\nlast\n"
     ranges = _parallel.cut(len(data), 4, _starts_in(data))

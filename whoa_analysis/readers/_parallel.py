@@ -38,15 +38,19 @@ def processes(size: int) -> int:
     return max(1, min(cores, size // MIN_BYTES))
 
 
-def cut(size: int, parts: int, next_start: Callable[[int], int]) -> list[tuple[int, int]]:
+def cut(size: int, parts: int, next_start: Callable[[int], int], *,
+        lead: float = 1.0) -> list[tuple[int, int]]:
     """``[0, size)`` as up to ``parts`` ranges whose inner edges are record starts.
 
     ``next_start(pos)`` is the first record start at or after ``pos`` (``size`` when none).
-    Ranges that would be empty (one record longer than a share) are merged away.
+    Ranges that would be empty (one record longer than a share) are merged away. ``lead``: the
+    first range's share against each other one's (``run`` reads it in the calling process,
+    which has no result to hand back, so it may take more).
     """
     edges = [0]
+    total = lead + parts - 1
     for k in range(1, parts):
-        edge = next_start(size * k // parts)
+        edge = next_start(int(size * (lead + k - 1) / total))
         if edges[-1] < edge < size:
             edges.append(edge)
     edges.append(size)
