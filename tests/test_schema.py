@@ -50,3 +50,16 @@ def test_lone_surrogates_are_shown_as_escapes_and_said():
     assert df.loc[0, "body"] == "a\\udc80b"
     assert "surrogate" in df.loc[0, "warnings"]
     assert df.loc[0, "sender_display"] == "ok"
+
+
+def test_joined_reads_a_column_in_chunks_as_one_array():
+    # A file read in ranges gives its locators in chunks; their message ids are joined a chunk
+    # per thread, and must be the rows of the whole column joined, in order.
+    import pyarrow as pa
+
+    numbers = pa.chunked_array([pa.array(range(k * 10, k * 10 + 10)) for k in range(5)])
+    ids = schema.joined("ab12:", "line:", numbers)
+    assert isinstance(ids, pa.ChunkedArray) and ids.num_chunks == 5
+    assert ids.to_pylist() == [f"ab12:line:{i}" for i in range(50)]
+    assert ids.type == pa.large_string()
+    assert schema.joined("p-", numbers.combine_chunks()).to_pylist() == [f"p-{i}" for i in range(50)]

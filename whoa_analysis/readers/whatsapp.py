@@ -26,6 +26,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -36,6 +37,7 @@ import pyarrow.compute as pc
 
 from .. import accounts, schema
 from ..errors import InputError
+from ..evidence import sha256_path
 from . import _parallel
 from ._common import (
     Head,
@@ -106,7 +108,8 @@ LOOSE = re.compile(rb"\n" + MARKS + rb"(?:" + b"|".join(
     rb"(?P<L%d>" % i + _suffixed(_fill(lay, DATE, TIME), i) + rb")"
     for i, lay in enumerate(LAYOUTS)) + rb")")
 BOM = b"\xef\xbb\xbf"
-SAMPLE_BYTES = 256 * 1024
+#: The head of the file that proposes the header layout (the whole file then confirms it).
+SAMPLE_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -237,12 +240,12 @@ def _is_signal_shape(s: Shape) -> bool:
 
 def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
          date_order: str | None = None, region: str | None = None) -> pd.DataFrame:
-    src = Source(Path(path), FORMAT)
+    path = Path(path)
     zone = require_tz(tz, FORMAT)
     if date_order not in (None, "dmy", "mdy", "ymd"):
         raise InputError(f"{FORMAT}: date_order must be dmy, mdy or ymd; got {date_order!r}")
     owner = (owner,) if isinstance(owner, str) else tuple(owner)
-    recs = _parse(src, date_order, zone, frozenset(_owner_keys(owner, region)), region)
+    src, recs = _parse(path, date_order, zone, frozenset(_owner_keys(owner, region)), region)
     cols = _columns(recs)
     if recs.encoding != "utf-8":
         src.assume(f"not valid UTF-8: decoded as {recs.encoding} (record hashes are of the "
@@ -364,12 +367,17 @@ _DATA = b""
 _ENCODINGS = ("utf-8", "cp1252", "latin-1")
 
 
-def _parse(src: Source, date_order: str | None, zone: str, own: frozenset[str],
-           region: str | None) -> Records:
-    """Cut the file into records and read them (in parallel when large); the file's bytes are
-    let go once the parts are read."""
+def _parse(path: Path, date_order: str | None, zone: str, own: frozenset[str],
+           region: str | None) -> tuple[Source, Records]:
+    """The file's provenance, and its records: the file is cut into records and read (in
+    parallel when large); its bytes are let go once the parts are read."""
     global _DATA
-    data, member = _load(src.path)
+    # Hashed on the other core while it is loaded here (hashlib lets go of the GIL on large
+    # blocks); parsing starts once the hash is known.
+    with ThreadPoolExecutor(1) as pool:
+        digest = pool.submit(sha256_path, path)
+        data, member = _load(path)
+        src = Source(path, FORMAT, sha256=digest.result())
     yy_first = date_order == "ymd"
     task = _Task(_sample_shape(data), yy_first, date_order, zone, b"\r" in data, own, region,
                  _ENCODINGS, f"zip:{member}:line:" if member else "line:")
@@ -403,7 +411,7 @@ def _parse(src: Source, date_order: str | None, zone: str, own: frozenset[str],
             # a range with no day or month over 12 in it could not tell the order itself;
             # one that could agrees with the whole file (or _order has refused the file)
             _times(p, _naive_of(p.fields, shape, yy_first, order), zone)
-    return _join(parts, pre, shape, member)
+    return src, _join(parts, pre, shape, member)
 
 
 def _read_parts(data: bytes, task: _Task) -> list[_Part]:
