@@ -511,11 +511,8 @@ def _read_range(lo: int, hi: int, task: _Task, first: bool, line0: int) -> _Part
     with every per-record column that does not depend on the rest of the file. ``first``: the
     file's first record is in this range; ``line0``: the number of the range's first line.
 
-    Each step lets go of what it no longer needs (the columns of a range are three times its
-    size, and two processes build theirs at once) for the next step to reuse: the memory goes
-    back to the system only around the hand-back (``_parallel.run``), since a page given back
-    and touched again costs a fresh page fault (on a virtual machine whose host reclaims freed
-    memory at once, a costly one).
+    Each step lets go of what it no longer needs: the columns of a range are three times its
+    size, and two processes build theirs at once.
     """
     data, size = _DATA, hi - lo
     a = np.frombuffer(data, np.uint8, count=size, offset=lo)
@@ -523,12 +520,15 @@ def _read_range(lo: int, hi: int, task: _Task, first: bool, line0: int) -> _Part
     part, start, stamp_end, name_end, rest_end = _records(a, buf, lo, hi, task)
     if not part.n:
         return part
+    _parallel.release_memory()
     part.cols["record_sha256"] = _digests(data, np.append(start, size) + lo)
     stamp, name, rest = _pieces(buf, size, start, stamp_end, name_end, rest_end)
     del name_end, rest_end
+    _parallel.release_memory()
     bad = _read_times(part, _fields(schema.values_bytes(stamp), part.n, task.shape), task)
     part.bad = {i: data[lo + start[i]:lo + stamp_end[i]] for i in bad.tolist()}
     del start, stamp_end
+    _parallel.release_memory()
     decoded = _decode((stamp, name, rest), task.encodings)
     del stamp, name, rest
     if decoded is None:
