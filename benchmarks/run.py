@@ -11,8 +11,8 @@ proportional set sizes, for readers that use both cores); the peak is the larger
 a user would wait for it; ``work s`` is the call alone. A task that takes under ``REPEAT_UNDER``
 seconds runs ``--repeat`` times (3) and the table gives the median run (its time and its peak),
 with the fastest and slowest times beside it; results.json keeps every run. The slow peers and
-the checks run once. Each input
-is read through once before its first task, so no task pays for a cold page cache.
+the checks run once. Each input is read through once before its first task, so no task pays
+for a cold page cache.
 
 Our readers run in the project's interpreter (``--python``), the peers in the benchmark venv
 (``--peer-python``); the stdlib and pandas baselines run in the project's.
@@ -452,8 +452,6 @@ def median_run(runs: list[dict]) -> dict:
     out = dict(ordered[(len(ordered) - 1) // 2])
     out["runs_s"] = [round(r["seconds"], 3) for r in runs]
     out["runs_peak_mb"] = [round(r["peak_mb"]) for r in runs]
-    if "equal" in out:
-        out["equal"] = all(r["equal"] for r in runs)
     return out
 
 

@@ -655,8 +655,7 @@ def _digests(data: bytes, bounds: np.ndarray) -> pa.Array:
     """SHA-256 of each record's bytes as in the file (its final line break included), in hex.
 
     The hex is written into one numpy buffer (large numpy buffers get huge pages: far fewer
-    page faults than a bytearray), a chunk of records at a time, so no million-object list is
-    ever made.
+    page faults than a bytearray), a chunk of records at a time.
     """
     view, sha = memoryview(data), hashlib.sha256
     n = len(bounds) - 1
@@ -670,6 +669,7 @@ def _digests(data: bytes, bounds: np.ndarray) -> pa.Array:
                                             pa.py_buffer(hexed))
 
 
+#: Records hashed per chunk: one chunk's digests are a short-lived list, never a million.
 _HASHED_AT_ONCE = 16384
 
 
