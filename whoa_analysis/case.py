@@ -11,7 +11,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import accounts
+from . import accounts, i18n
 from .errors import CaseError
 
 ROLES = ("victim", "respondent", "third_party")
@@ -19,7 +19,7 @@ DATE_ORDERS = ("dmy", "mdy", "ymd")
 
 _KEYS = {
     "": {"case", "people", "sources", "notice", "trace", "report"},
-    "case": {"id", "title", "timezone", "region", "prepared_for", "prepared_by"},
+    "case": {"id", "title", "timezone", "region", "prepared_for", "prepared_by", "language"},
     "people": {"id", "role", "name", "accounts", "notes"},
     "sources": {"path", "format", "owner", "timezone", "date_order", "label"},
     "notice": {"message", "phrases"},
@@ -65,6 +65,7 @@ class Case:
     prepared_by: str = ""
     xlsx: bool = False
     max_pdf_rows: int = 1000
+    language: str = "en"               # the report's fixed words (i18n.LANGUAGES)
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -120,7 +121,7 @@ def _build(file: Path, raw: dict) -> Case:
         prepared_for=str(case.get("prepared_for", "")),
         prepared_by=str(case.get("prepared_by", "")),
         xlsx=bool(report.get("xlsx", False)), max_pdf_rows=int(report.get("max_pdf_rows", 1000)),
-        raw=raw)
+        language=_language(where, case.get("language", "en")), raw=raw)
 
 
 def _table(where: str, raw: dict, name: str) -> dict:
@@ -151,6 +152,14 @@ def _zone(where: str, key: str, name: object) -> str:
         raise CaseError(f"{where}: {key}: unknown time zone {name!r}; use an IANA name "
                         "such as 'Europe/London'") from None
     return str(name)
+
+
+def _language(where: str, value: object) -> str:
+    """The report's language: one we have a catalogue for (i18n.check_language says which)."""
+    try:
+        return i18n.check_language(value if isinstance(value, str) else repr(value))
+    except CaseError as exc:
+        raise CaseError(f"{where}: {exc}") from None
 
 
 def _str_list(where: str, key: str, value: object) -> list[str]:

@@ -232,7 +232,15 @@ def _report_inputs(prepared: Prepared, figures: dict[str, bytes], stamp: str,
         manifest=evidence.load_manifest(case), custody=evidence.read_custody(case),
         figures=figures, traces=_mail.traces(result, case.own_domains, case.own_hosts),
         generated_at=stamp, tool_version=__version__, accounts=table, suggestions=hints,
-        neutralised=_content.count_neutralised([result.messages, after]))
+        neutralised=_content.count_neutralised([result.messages, after]),
+        manifest_sha256=_manifest_sha256(case))
+
+
+def _manifest_sha256(case: Case) -> str:
+    """The SHA-256 of the bytes of the case's manifest.json, printed on page 1 so a printout
+    can be tied to the files ("" when the sources were never taken in)."""
+    path = evidence.manifest_path(case)
+    return evidence.sha256_file(path) if path.is_file() else ""
 
 
 def _drop_stale_drafts(folder: Path, written: list[Path]) -> list[Path]:

@@ -83,7 +83,7 @@ def test_sections_in_order(page):
 
 
 def test_the_stop_request_shows_utc_local_hash_and_receipt(page, pack):
-    section = page[page.index('id="notice"'):page.index('id="counts"')]
+    section = page[page.index('id="notice"'):page.index('id="victim"')]
     assert "2024-03-10T09:00:00Z (UTC); 2024-03-10 09:00:00 GMT (Europe/London)" in section
     assert re.search(r"<td>[0-9a-f]{64}</td>", section)
     assert "phrase &#x27;do not contact me&#x27;" in section

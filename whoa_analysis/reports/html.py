@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import schema
+from .. import i18n, schema
 from . import _content as c
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -63,25 +63,28 @@ def write(report: c.Report, path: Path) -> Path:
 
 def _document(report: c.Report) -> Iterator[bytes]:
     """The document's bytes, piece by piece (lines joined with '\n', ending with one)."""
-    head = ["<!DOCTYPE html>", '<html lang="en">', "<head>",
+    _ = i18n.translator(report.language)
+    # The language code is a fixed word checked against i18n.LANGUAGES, never data.
+    head = ["<!DOCTYPE html>", f'<html lang="{escape(report.language)}">', "<head>",
             '<meta charset="utf-8">',
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
             '<meta name="referrer" content="no-referrer">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{escape(report.title)}</title>", f"<style>{STYLE}</style>",
-            "</head>", "<body>", _contents()]
+            "</head>", "<body>", _contents(_)]
     yield "\n".join(head).encode("utf-8")
     for block in report.blocks:
         yield b"\n"
         yield _block(block)
-    tail = ["", f'<p class="note">Report id {escape(report.report_id)}.</p>', "</body>",
+    tail = ["", f'<p class="note">{escape(_("Report id {rid}.").format(rid=report.report_id))}'
+            "</p>", "</body>",
             "</html>", ""]
     yield "\n".join(tail).encode("utf-8")
 
 
-def _contents() -> str:
-    items = "".join(f'<li><a href="#{a}">{escape(t)}</a></li>' for a, t in c.SECTIONS)
-    return f'<nav aria-label="contents"><ol>{items}</ol></nav>'
+def _contents(_: i18n.Translate) -> str:
+    items = "".join(f'<li><a href="#{a}">{escape(_(t))}</a></li>' for a, t in c.SECTIONS)
+    return f'<nav aria-label="{escape(_("contents"))}"><ol>{items}</ol></nav>'
 
 
 def _block(block: c.Block) -> bytes:

@@ -23,7 +23,9 @@ from pathlib import Path
 import matplotlib
 from fpdf import FPDF, FontFace, XPos, YPos
 
+from .. import i18n
 from ..charts._common import drawable
+from ..i18n import N_
 from . import _content as c
 
 _FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -36,17 +38,20 @@ LINE_H = 3.3              # mm per line in a table cell
 PAD = 0.8                 # mm around a cell's text
 FAST_ROWS = 200           # a table with more rows than this is drawn the fast way
 CUT = "…"
-CUT_NOTE = ("Cells ending in … are cut to fit the page; messages.csv, the other CSV files and "
-            "report.html hold every value in full.")
+CUT_NOTE = N_("Cells ending in … are cut to fit the page; messages.csv, the other CSV files "
+              "and report.html hold every value in full.")
 
 
 class _Doc(FPDF):
     footer_text = ""
+    language = "en"
+    page_words = "page {page} of {pages}"
 
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font("Sans", size=7)
-        self.cell(0, 5, f"{self.footer_text} · page {self.page_no()} of {{nb}}", align="C")
+        page = self.page_words.format(page=self.page_no(), pages="{nb}")
+        self.cell(0, 5, f"{self.footer_text} · {page}", align="C")
 
 
 def stamp(generated_at: str) -> dt.datetime:
@@ -65,7 +70,11 @@ def render(report: c.Report, generated_at: str, *, compress: bool = True) -> byt
     pdf.set_title(drawable(report.title))
     pdf.set_creator("whoa_analysis")
     pdf.set_producer("whoa_analysis (fpdf2)")
-    pdf.footer_text = drawable(f"{report.title} · report id {report.report_id}")[:150]
+    _ = i18n.translator(report.language)
+    pdf.language = report.language
+    pdf.footer_text = drawable(f"{report.title} · " + _("report id {rid}").format(
+        rid=report.report_id))[:150]
+    pdf.page_words = _("page {page} of {pages}")
     pdf.set_auto_page_break(True, margin=16)
     pdf.set_margins(12, 12, 12)
     pdf.add_page()
@@ -248,7 +257,7 @@ def _fast_table(pdf: FPDF, table: c.Table) -> None:
         _row(pdf, cells, widths, faces, h)
     pdf.ln(2)
     if cut_any:
-        _para(pdf, c.Para(CUT_NOTE, "note"))
+        _para(pdf, c.Para(i18n.translator(getattr(pdf, "language", "en"))(CUT_NOTE), "note"))
 
 
 def _height(cells: list[list[str]]) -> float:
