@@ -21,3 +21,68 @@ def test_a_word_missing_from_the_catalogue_falls_back_to_english():
 def test_an_unknown_language_names_the_choices():
     with pytest.raises(CaseError, match="expected one of en, de, got 'xx'"):
         i18n.translator("xx")
+
+
+# --- every msgid the code uses has its German -------------------------------------------------
+
+import ast  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+PACKAGE = Path(i18n.__file__).parent
+FIELD = re.compile(r"\{(\w*)[^{}]*\}")
+
+
+def used_msgids() -> dict[str, str]:
+    """msgid -> where it is used: the string given to ``_``/``N_``, and the two forms given to
+    ``plural`` (the catalogue's own constants are msgids too)."""
+    found = {i18n.TIME_PATTERN: "i18n.py", i18n.DAY_PATTERN: "i18n.py"}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            args = {"_": node.args[:1], "N_": node.args[:1], "plural": node.args[2:4]}.get(
+                node.func.id, [])
+            for arg in args:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.setdefault(arg.value, f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    return found
+
+
+def test_the_scan_finds_the_reports_words():
+    used = used_msgids()
+    assert len(used) > 150
+    for msgid in ("Headline counts", "{n} contacts", "page {page} of {pages}",
+                  "Contacts per day by direction", i18n.TIME_PATTERN):
+        assert msgid in used, msgid
+
+
+def test_every_msgid_used_in_the_code_has_a_german_translation():
+    german = i18n._catalogue("de")
+    missing = {m: where for m, where in used_msgids().items() if m not in german}
+    assert not missing, f"{len(missing)} msgid(s) without German, e.g. {list(missing.items())[:5]}"
+
+
+def test_translations_keep_the_placeholders_of_their_msgid():
+    german = i18n._catalogue("de")
+    wrong = [m for m in used_msgids() if m in german
+             and sorted(FIELD.findall(m)) != sorted(FIELD.findall(german[m]))]
+    assert not wrong, wrong[:5]
+
+
+def test_the_catalogue_holds_no_msgid_the_code_no_longer_uses():
+    stale = set(i18n._catalogue("de")) - set(used_msgids())
+    assert not stale, sorted(stale)[:5]
+
+
+def test_no_msgid_is_translated_out_of_the_scans_sight():
+    """``translator(x)("words")`` would translate without the scan seeing the msgid: our words
+    always go through a name ``_`` (or ``N_``/``plural``)."""
+    hidden = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Call) and node.args \
+                    and isinstance(node.args[0], ast.Constant) \
+                    and isinstance(node.args[0].value, str):
+                hidden.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert not hidden, hidden

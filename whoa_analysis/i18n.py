@@ -77,6 +77,17 @@ def local_time(when: dt.datetime, tz: str, language: str = "en") -> str:
         f"{there.tzname()}"
 
 
+def long_moment(when: dt.datetime, tz: str, language: str = "en") -> str:
+    """``when`` in the zone ``tz`` in words, to the minute ("March 10, 2024, 09:00 GMT",
+    "10. März 2024, 09:00 GMT")."""
+    from babel.dates import format_datetime
+
+    there = when.astimezone(zoneinfo.ZoneInfo(tz))
+    return f"{long_day(there.date(), language)}, " \
+        f"{format_datetime(there, 'HH:mm', tzinfo=there.tzinfo, locale=language)} " \
+        f"{there.tzname()}"
+
+
 def local_day(day: dt.date, language: str = "en") -> str:
     """A calendar day as the language lays it out ("2024-03-11", "11.03.2024")."""
     from babel.dates import format_date

@@ -19,6 +19,7 @@ from . import __version__, evidence, identities, ingest
 from .analysis import Analysis, analyse, contact_rows, seen
 from .case import Case
 from .errors import EvidenceError
+from .i18n import N_
 from .readers import _parallel
 from .reports import _content, _mail, tables
 
@@ -207,13 +208,13 @@ def _write_figures(prepared: Prepared, folder: Path) -> dict[str, bytes]:
     """The four charts as PNG bytes, also saved under ``figures/``."""
     from . import charts  # matplotlib: only the report needs it
     case, result = prepared.case, prepared.analysis
-    tz, at = case.timezone, result.notice.earliest
+    tz, at, lang = case.timezone, result.notice.earliest, case.language
     after = result.tables["respondent_after"]
-    made = {"daily": charts.daily(result.messages, tz=tz, notice_at=at),
-            "lanes": charts.lanes(result.messages, tz=tz, notice_at=at),
-            "heatmap": charts.heatmap(after, tz=tz,
-                                      title="Respondent contact after the stop request"),
-            "cumulative": charts.cumulative(after, tz=tz, notice_at=at)}
+    made = {"daily": charts.daily(result.messages, tz=tz, notice_at=at, language=lang),
+            "lanes": charts.lanes(result.messages, tz=tz, notice_at=at, language=lang),
+            "heatmap": charts.heatmap(after, tz=tz, title=N_("Respondent contact after the "
+                                                              "stop request"), language=lang),
+            "cumulative": charts.cumulative(after, tz=tz, notice_at=at, language=lang)}
     folder.mkdir(parents=True, exist_ok=True)
     pngs = {}
     for name, fig in made.items():

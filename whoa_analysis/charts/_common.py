@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..analysis.summary import in_time_order
+from ..i18n import N_, Translate, translator
 
 DPI = 100
 #: Saved without the "Software" stamp (and any date), so two runs give the same bytes.
@@ -28,11 +29,12 @@ PNG_METADATA = {"Software": None}
 #: direction -> (legend label, colour, line style, marker). Colours come from a palette that
 #: stays apart for colour-blind readers, and line style + marker tell them apart in grey.
 DIRECTION_STYLES = {
-    "respondent_to_victim": ("respondent → victim", "#000000", "-", "o"),
-    "respondent_group": ("respondent in groups", "#E69F00", "--", "s"),
-    "unattributed_to_victim": ("unattributed account → victim", "#56B4E9", "-.", "^"),
-    "third_party_to_victim": ("third party → victim", "#009E73", ":", "D"),
-    "victim_to_respondent": ("victim → respondent", "#CC79A7", (0, (5, 1, 1, 1, 1, 1)), "v"),
+    "respondent_to_victim": (N_("respondent → victim"), "#000000", "-", "o"),
+    "respondent_group": (N_("respondent in groups"), "#E69F00", "--", "s"),
+    "unattributed_to_victim": (N_("unattributed account → victim"), "#56B4E9", "-.", "^"),
+    "third_party_to_victim": (N_("third party → victim"), "#009E73", ":", "D"),
+    "victim_to_respondent": (N_("victim → respondent"), "#CC79A7", (0, (5, 1, 1, 1, 1, 1)),
+                             "v"),
 }
 #: platform -> marker, so lanes and lines read without colour.
 PLATFORM_MARKERS = {
@@ -42,7 +44,9 @@ PLATFORM_MARKERS = {
     "web": "3", "other": "4",
 }
 LINE_STYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (1, 3)), (0, (8, 2)))
-REQUEST_LABEL = "stop request"
+REQUEST_LABEL = N_("stop request")
+#: The ``_`` of English: the charts' words when no language is asked for.
+ENGLISH = translator("en")
 _FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 
 
@@ -64,16 +68,27 @@ def to_num(times: pd.Series) -> np.ndarray:
     return mdates.date2num(utc.to_numpy().astype("datetime64[us]"))
 
 
-def date_axis(ax: Axes, tz: str, *, label: bool = True) -> None:
+#: Axis dates without month names (strftime writes them in English whatever the report's
+#: language): numbers, day first, for every language but English.
+NUMERIC_DATES = {"formats": ["%Y", "%m", "%d", "%H:%M", "%H:%M", "%S.%f"],
+                 "zero_formats": ["", "%Y", "%m.%Y", "%d.%m.", "%H:%M", "%H:%M"],
+                 "offset_formats": ["", "%Y", "%m.%Y", "%d.%m.%Y", "%d.%m.%Y",
+                                    "%d.%m.%Y %H:%M"]}
+
+
+def date_axis(ax: Axes, tz: str, *, label: bool = True, language: str = "en") -> None:
     """Concise, non-overlapping dates in the case zone, from a day to several years."""
+    _ = translator(language)
     locator = mdates.AutoDateLocator(tz=zone(tz), minticks=3, maxticks=9)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=zone(tz)))
+    layouts = {} if language == "en" else NUMERIC_DATES
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=zone(tz), **layouts))
     if label:
-        ax.set_xlabel(f"date ({tz})")
+        ax.set_xlabel(_("date ({tz})").format(tz=tz))
 
 
-def mark_request(ax: Axes, notice_at: pd.Timestamp | None, *, text: bool = True) -> None:
+def mark_request(ax: Axes, notice_at: pd.Timestamp | None, *, text: bool = True,
+                 _: Translate = ENGLISH) -> None:
     """A thick dashed vertical line, labelled, where the stop request was sent."""
     if notice_at is None or pd.isna(notice_at):
         return
@@ -81,7 +96,7 @@ def mark_request(ax: Axes, notice_at: pd.Timestamp | None, *, text: bool = True)
     ax.axvline(x, color="black", linestyle=(0, (6, 3)), linewidth=1.6, zorder=3)
     if not text:
         return
-    ax.annotate(REQUEST_LABEL, xy=(x, 1.0), xycoords=("data", "axes fraction"),
+    ax.annotate(_(REQUEST_LABEL), xy=(x, 1.0), xycoords=("data", "axes fraction"),
                 xytext=(3, -3), textcoords="offset points", ha="left", va="top",
                 fontsize=8, fontweight="bold",
                 bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none"})

@@ -9,23 +9,26 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..i18n import N_, translator
 from . import _common as c
 
-TITLE = "Respondent contacts after the stop request, cumulative"
+TITLE = N_("Respondent contacts after the stop request, cumulative")
 
 
 def cumulative(rows: pd.DataFrame, *, tz: str, notice_at: pd.Timestamp | None = None,
-               title: str = TITLE) -> Figure:
-    """Cumulative count of ``rows`` (respondent -> victim after the request) over time."""
+               title: str = TITLE, language: str = "en") -> Figure:
+    """Cumulative count of ``rows`` (respondent -> victim after the request) over time; its
+    words in ``language``."""
+    _ = translator(language)
     fig = c.new_figure(10, 4.2)
     ax = fig.add_subplot()
-    ax.set_title(f"{title} ({tz})")
+    ax.set_title(f"{_(title)} ({tz})")
     rows = rows[rows["sent_at"].notna()].sort_values(["sent_at", "message_id"])
     if rows.empty:
-        c.no_data(ax, "no respondent contact after the stop request in the sources")
+        c.no_data(ax, _("no respondent contact after the stop request in the sources"))
         return fig
     start = [] if notice_at is None or pd.isna(notice_at) else [notice_at]
-    _step(ax, rows["sent_at"], start, f"all channels ({len(rows)})", "-", None, 2.4)
+    _step(ax, rows["sent_at"], start, _("all channels ({n})").format(n=len(rows)), "-", None, 2.4)
     platforms = sorted(set(rows["platform"].astype(str)))
     if len(platforms) > 1:
         for i, platform in enumerate(platforms):
@@ -33,9 +36,9 @@ def cumulative(rows: pd.DataFrame, *, tz: str, notice_at: pd.Timestamp | None = 
             _step(ax, times, start, f"{platform} ({len(times)})",
                   c.LINE_STYLES[i % len(c.LINE_STYLES)], c.PLATFORM_MARKERS.get(platform, "o"),
                   1.2)
-    c.mark_request(ax, notice_at)
-    c.date_axis(ax, tz)
-    ax.set_ylabel("contacts since the request")
+    c.mark_request(ax, notice_at, _=_)
+    c.date_axis(ax, tz, language=language)
+    ax.set_ylabel(_("contacts since the request"))
     ax.set_ylim(bottom=0)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.grid(axis="y", color="#cccccc", linewidth=0.5)

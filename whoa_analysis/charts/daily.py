@@ -15,9 +15,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
 
+from ..i18n import N_, translator
 from . import _common as c
 
-TITLE = "Contacts per day by direction"
+TITLE = N_("Contacts per day by direction")
 
 
 def daily_counts(messages: pd.DataFrame, tz: str) -> pd.DataFrame:
@@ -33,32 +34,35 @@ def daily_counts(messages: pd.DataFrame, tz: str) -> pd.DataFrame:
 
 
 def daily(messages: pd.DataFrame, *, tz: str, notice_at: pd.Timestamp | None = None,
-          title: str = TITLE) -> Figure:
-    """Contacts per local day by direction, from classified messages (``direction`` column)."""
+          title: str = TITLE, language: str = "en") -> Figure:
+    """Contacts per local day by direction, from classified messages (``direction`` column);
+    its words in ``language`` (a ``title`` of our own is translated too)."""
+    _ = translator(language)
     counts = daily_counts(messages, tz)
     shown = [d for d in c.DIRECTION_STYLES if d in counts and counts[d].any()]
     fig = c.new_figure(10, 1.2 + 1.5 * max(len(shown), 1))
-    fig.suptitle(f"{title} ({tz})")
+    fig.suptitle(f"{_(title)} ({tz})")
     if not shown:
-        c.no_data(fig.add_subplot(), "no contacts with a time in the sources")
+        c.no_data(fig.add_subplot(), _("no contacts with a time in the sources"))
         return fig
     axes = fig.subplots(len(shown), 1, sharex=True, squeeze=False)[:, 0]
     # One filled outline per panel (not a patch per day): fast on years of data.
     edges = [c.midnight(d, tz) for d in counts.index]
     edges.append(c.midnight(counts.index[-1] + dt.timedelta(days=1), tz))
     for i, (ax, direction) in enumerate(zip(axes, shown)):
-        name, colour, _, _ = c.DIRECTION_STYLES[direction]
+        name, colour, _style, _marker = c.DIRECTION_STYLES[direction]
         values = counts[direction].to_numpy()
         _stairs(ax, values, edges, fill=True, color=colour)
         _stairs(ax, values, edges, fill=False, color="black", linewidth=0.6)
-        ax.set_ylabel("per day", fontsize=8)
-        ax.set_title(f"{name}: {int(values.sum())} in {int((values > 0).sum())} day(s)",
+        ax.set_ylabel(_("per day"), fontsize=8)
+        ax.set_title(_("{name}: {n} in {days} day(s)").format(
+            name=_(name), n=int(values.sum()), days=int((values > 0).sum())),
                      fontsize=9, loc="left")
         ax.set_ylim(0, max(values.max(), 1) * 1.25)
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.grid(axis="y", color="#cccccc", linewidth=0.5)
-        c.mark_request(ax, notice_at, text=i == 0)
-    c.date_axis(axes[-1], tz)
+        c.mark_request(ax, notice_at, text=i == 0, _=_)
+    c.date_axis(axes[-1], tz, language=language)
     return fig
 
 

@@ -13,9 +13,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from ..i18n import N_, Translate, translator
 from . import _common as c
 
-TITLE = "Accounts writing to the victim over time"
+TITLE = N_("Accounts writing to the victim over time")
 DIRECTIONS = ("respondent_to_victim", "respondent_group", "unattributed_to_victim")
 MAX_LANES = 40
 
@@ -56,32 +57,34 @@ def _first_seen(messages: pd.DataFrame) -> dict:
 
 
 def lanes(messages: pd.DataFrame, *, tz: str, notice_at: pd.Timestamp | None = None,
-          title: str = TITLE) -> Figure:
-    """The lanes chart from classified messages (``direction``, ``sender_person`` columns)."""
+          title: str = TITLE, language: str = "en") -> Figure:
+    """The lanes chart from classified messages (``direction``, ``sender_person`` columns);
+    its words in ``language``."""
+    _ = translator(language)
     rows = c.contacts(messages, DIRECTIONS, columns=_LANE_COLUMNS)
     table = _lane_table(messages, rows, notice_at)
     shown = table.head(MAX_LANES)
     fig = c.new_figure(10, 1.6 + 0.42 * max(len(shown), 2))
     ax = fig.add_subplot()
-    ax.set_title(f"{title} ({tz})")
+    ax.set_title(f"{_(title)} ({tz})")
     if table.empty:
-        c.no_data(ax, "no account wrote to the victim in the sources")
+        c.no_data(ax, _("no account wrote to the victim in the sources"))
         return fig
     lanes_rows = rows.groupby("sender", sort=False).indices   # account -> its rows, in order
     for lane, acc in enumerate(shown.itertuples()):
         _draw_lane(ax, rows.iloc[lanes_rows[acc.account]], lane, acc.attributed)
-    ax.set_yticks(range(len(shown)), [_lane_label(a) for a in shown.itertuples()], fontsize=8)
+    ax.set_yticks(range(len(shown)), [_lane_label(a, _) for a in shown.itertuples()], fontsize=8)
     for tick, acc in zip(ax.get_yticklabels(), shown.itertuples()):
         tick.set_fontweight("bold" if acc.new_after else "normal")
     ax.set_ylim(len(shown) - 0.5, -0.5)
-    c.mark_request(ax, notice_at)
-    c.date_axis(ax, tz)
+    c.mark_request(ax, notice_at, _=_)
+    c.date_axis(ax, tz, language=language)
     ax.grid(axis="y", color="#dddddd", linewidth=0.5)
-    ax.legend(handles=_legend(rows), loc="upper left", bbox_to_anchor=(1.01, 1.0),
+    ax.legend(handles=_legend(rows, _), loc="upper left", bbox_to_anchor=(1.01, 1.0),
               fontsize=8, frameon=False)
     if len(table) > len(shown):
-        ax.set_xlabel(f"date ({tz}); {len(table) - len(shown)} more account(s) not drawn: "
-                      "see the accounts table")
+        ax.set_xlabel(_("date ({tz}); {n} more account(s) not drawn: see the accounts "
+                        "table").format(tz=tz, n=len(table) - len(shown)))
     return fig
 
 
@@ -93,18 +96,18 @@ def _draw_lane(ax, rows: pd.DataFrame, lane: int, attributed: bool) -> None:
                 markerfacecolor="black" if attributed else "white", markeredgewidth=1.1)
 
 
-def _lane_label(acc) -> str:
-    who = f" ({acc.person})" if acc.person else " (unattributed)"
-    new = " NEW after request" if acc.new_after else ""
+def _lane_label(acc, _: Translate) -> str:
+    who = f" ({acc.person})" if acc.person else f" ({_('unattributed')})"
+    new = " " + _("NEW after request") if acc.new_after else ""
     return c.label(f"{acc.account}{who}, {acc.count}{new}")
 
 
-def _legend(rows: pd.DataFrame) -> list[Line2D]:
+def _legend(rows: pd.DataFrame, _: Translate) -> list[Line2D]:
     handles = [Line2D([], [], linestyle="none", marker=c.PLATFORM_MARKERS.get(p, "o"),
                       color="black", label=p)
                for p in sorted(set(rows["platform"].astype(str).unique()))]
     handles += [Line2D([], [], linestyle="none", marker="o", color="black",
-                       label="filled: case file account"),
+                       label=_("filled: case file account")),
                 Line2D([], [], linestyle="none", marker="o", color="black",
-                       markerfacecolor="white", label="hollow: unattributed")]
+                       markerfacecolor="white", label=_("hollow: unattributed"))]
     return handles

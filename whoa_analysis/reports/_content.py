@@ -319,7 +319,8 @@ def build(inp: Inputs) -> Report:
 
 
 def _title(inp: Inputs) -> str:
-    return tr(inp)("Evidence report: {title}").format(title=inp.case.title or inp.case.id)
+    _ = tr(inp)
+    return _("Evidence report: {title}").format(title=inp.case.title or inp.case.id)
 
 
 SECTIONS = (("cover", N_("Cover")), ("counts", N_("Headline counts")),
@@ -358,15 +359,15 @@ def finding(inp: Inputs) -> str:
                  "counts below are all undetermined or before.")
     after = summary["respondent_contacts_after_notice"]
     names = [p.name for p in inp.case.people_with_role("respondent")]
-    when = pd.Timestamp(notice.earliest).tz_convert(inp.case.timezone)
+    when = pd.Timestamp(notice.earliest).to_pydatetime()
+    tz, lang = inp.case.timezone, inp.case.language
     victim = summary["victim_contacts_after_notice"]["total"]
     return _("{contacts} from {respondent} on {channels} after the stop request of {date}; "
              "{victim}.").format(
         contacts=plural(_, after["total"], "1 contact", "{n} contacts"),
         respondent=_(" and ").join(names) or _("the respondent"),
         channels=plural(_, len(after.get("by_platform", {})), "1 channel", "{n} channels"),
-        date=f"{i18n.long_day(when.date(), inp.case.language)}, "
-             f"{local(notice.earliest, inp.case.timezone, inp.case.language)}",
+        date=i18n.long_moment(when, tz, lang),
         victim=_("the victim wrote no message to the respondent after it") if not victim else
         plural(_, victim, "the victim wrote to the respondent once after it",
                "the victim wrote to the respondent {n} times after it"))
@@ -537,10 +538,11 @@ def _time_notes(rows: pd.DataFrame, inp: Inputs) -> list[Block]:
     out: list[Block] = []
     for n, row in enumerate(rows.to_dict("records"), 1):
         if both_readings(row):
-            out.append(Para(_("Row {n}: {warning}: {first} ({first_local}) or {last} "
-                              "({last_local}); the row is counted by both: after the request "
-                              "only if both are after it.").format(
+            out.append(Para(_("Row {n}: {warning}: \"{raw}\" as exported reads as {first} "
+                              "({first_local}) or {last} ({last_local}); the row is counted by "
+                              "both: after the request only if both are after it.").format(
                 n=n, warning=time_warning(row, _) or _("the local time has two readings"),
+                raw=text(row.get("sent_at_raw", "")),
                 first=iso(row["sent_at"]), first_local=local(row["sent_at"], tz, lang),
                 last=iso(row["sent_at_latest"]), last_local=local(row["sent_at_latest"], tz,
                                                                    lang)), "note"))

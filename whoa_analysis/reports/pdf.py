@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
@@ -40,6 +41,11 @@ FAST_ROWS = 200           # a table with more rows than this is drawn the fast w
 CUT = "…"
 CUT_NOTE = N_("Cells ending in … are cut to fit the page; messages.csv, the other CSV files "
               "and report.html hold every value in full.")
+
+
+#: What a table cell must never break across lines: an account key (``email:rob@example.net``,
+#: ``discord:robz``, ``phone:+447700900456``), up to the space, bracket or separator after it.
+ACCOUNT_KEY = re.compile(r"\b[a-z][a-z0-9_]*:[^\s()\[\],;]+")
 
 
 class _Doc(FPDF):
@@ -142,9 +148,50 @@ def _cell_text(value: str, mono: bool) -> str:
     return drawable(value, MONO if mono else SANS) or " "
 
 
+def _size(table: c.Table) -> float:
+    return 6.8 if len(table.columns) > 4 else 7.8
+
+
+def fitted_widths(pdf: FPDF, table: c.Table) -> list[float]:
+    """Column widths (mm) from the table's weights, widened where a header word or an account
+    key in a cell would not fit on one line, taking the room from columns that have it: a
+    reader must never see ``email:rob@exam`` / ``ple.net`` or ``warn`` / ``ings``. The short
+    columns (``nowrap``: times, channel, kind) keep every word whole too. Hashes and ids (mono)
+    may break; where there is no room at all the weights stand."""
+    weights = table.widths or tuple(1 for _ in table.columns)
+    widths = [pdf.epw * w / sum(weights) for w in weights]
+    need = [0.0] * len(widths)
+    size = _size(table)
+    if not table.key_value:
+        pdf.set_font("Sans", "B", size)
+        for i, col in enumerate(table.columns[:len(need)]):
+            need[i] = max((pdf.get_string_width(w) for w in drawable(col).split()), default=0)
+    for i, cells in enumerate(zip(*table.rows)):
+        if i >= len(need) or i in table.mono:
+            continue
+        pdf.set_font("Sans", "B" if table.key_value and i == 0 else "", size)
+        if i in table.nowrap:            # times, channel, kind: no word cut in two
+            keys = {word for cell in cells for word in str(cell or "").split()}
+        else:
+            keys = {k for cell in cells for k in ACCOUNT_KEY.findall(str(cell or ""))}
+        need[i] = max([need[i], *(pdf.get_string_width(drawable(k)) for k in keys)])
+    return _share(widths, [n + 2 * PAD + 0.5 if n else 0.0 for n in need])
+
+
+def _share(widths: list[float], need: list[float]) -> list[float]:
+    """``widths`` with each column at least its ``need``, the extra taken from the columns
+    wider than theirs in proportion to their spare room (unchanged if that is not enough)."""
+    short = sum(max(n - w, 0.0) for w, n in zip(widths, need))
+    spare = [max(w - n, 0.0) for w, n in zip(widths, need)]
+    if not short or sum(spare) < short:
+        return widths
+    cut = short / sum(spare)
+    return [max(n, w - s * cut) for w, n, s in zip(widths, need, spare)]
+
+
 def _table(pdf: FPDF, table: c.Table) -> None:
-    pdf.set_font("Sans", size=6.8 if len(table.columns) > 4 else 7.8)
-    widths = table.widths or tuple(1 for _ in table.columns)
+    widths = fitted_widths(pdf, table)
+    pdf.set_font("Sans", size=_size(table))
     heading = FontFace(emphasis="BOLD", fill_color=GREY)
     mono = FontFace(family="Mono", size_pt=6.3)
     with pdf.table(col_widths=widths, first_row_as_headings=not table.key_value,
@@ -230,9 +277,8 @@ class _Face:
 def _fast_table(pdf: FPDF, table: c.Table) -> None:
     """The table with one border box per cell and each row as tall as its longest cell (at most
     ``max_lines`` lines, except hashes and ids); the header row repeats on every page."""
-    size = 6.8 if len(table.columns) > 4 else 7.8
-    weights = table.widths or tuple(1 for _ in table.columns)
-    widths = [pdf.epw * w / sum(weights) for w in weights]
+    size = _size(table)
+    widths = fitted_widths(pdf, table)
     sans, mono = _Face.of(pdf, "Sans", "", size), _Face.of(pdf, "Mono", "", 6.3)
     bold = _Face.of(pdf, "Sans", "B", size)
     header = [bold.wrap(drawable(col) or " ", w - 2 * PAD, 0)[0]
