@@ -171,12 +171,14 @@ def test_pdf_tables_never_break_an_account_key(language, request):
 
 
 @pytest.mark.parametrize("language", ["english", "german"])
-def test_pdf_tables_never_break_a_header_word(language, request):
+def test_pdf_tables_never_break_a_header_word_or_a_label_word(language, request):
     pack = request.getfixturevalue(language)
     pages = pdf_pages(pack / "report.pdf")
     prepared_case = case_mod.load(pack.parent / "case.toml")
-    words = {w for block in _report_blocks(prepared_case) if isinstance(block, _content.Table)
-             and not block.key_value for col in block.columns for w in col.split()
+    tables = [b for b in _report_blocks(prepared_case) if isinstance(b, _content.Table)]
+    labels = [row[0] for t in tables if t.key_value for row in t.rows]      # a fact's label
+    words = {w for t in tables if not t.key_value for col in t.columns for w in col.split()}
+    words = {w for w in words | {w for label in labels for w in label.split()}
              if len(w) > 3 and re.fullmatch(r"[\w()#.-]+", w)}
     assert len(words) > 30
     broken = [w for w in sorted(words) if not unbroken(pages, w)]

@@ -70,10 +70,9 @@ def to_num(times: pd.Series) -> np.ndarray:
 
 #: Axis dates without month names (strftime writes them in English whatever the report's
 #: language): numbers, day first, for every language but English.
-NUMERIC_DATES = {"formats": ["%Y", "%m", "%d", "%H:%M", "%H:%M", "%S.%f"],
-                 "zero_formats": ["", "%Y", "%m.%Y", "%d.%m.", "%H:%M", "%H:%M"],
-                 "offset_formats": ["", "%Y", "%m.%Y", "%d.%m.%Y", "%d.%m.%Y",
-                                    "%d.%m.%Y %H:%M"]}
+NUMERIC_DATES = {"formats": ["%Y", "%m.", "%d.", "%H:%M", "%H:%M", "%S.%f"],
+                 "zero_formats": ["", "%Y", "%d.%m.", "%d.%m.", "%H:%M", "%H:%M"],
+                 "offset_formats": ["", "%Y", "%Y", "%d.%m.%Y", "%d.%m.%Y", "%d.%m.%Y %H:%M"]}
 
 
 def date_axis(ax: Axes, tz: str, *, label: bool = True, language: str = "en") -> None:

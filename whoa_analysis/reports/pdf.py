@@ -170,7 +170,8 @@ def fitted_widths(pdf: FPDF, table: c.Table) -> list[float]:
         if i >= len(need) or i in table.mono:
             continue
         pdf.set_font("Sans", "B" if table.key_value and i == 0 else "", size)
-        if i in table.nowrap:            # times, channel, kind: no word cut in two
+        if i in table.nowrap or (table.key_value and i == 0):   # times, channel, kind, and
+            # a fact's label: no word cut in two
             keys = {word for cell in cells for word in str(cell or "").split()}
         else:
             keys = {k for cell in cells for k in ACCOUNT_KEY.findall(str(cell or ""))}
