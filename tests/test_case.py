@@ -43,6 +43,10 @@ SOURCE = '[[sources]]\npath = "exports/log.csv"\ntimezone = "Europe/London"\n'
     (CASE_HEAD.replace('email:dana@example.org"', 'email:dana@example.org", '
                        '"email:ROB@example.net"'), ["people[1].accounts", "already listed", "'dana'"]),
     ("[case\n", ["not valid TOML"]),
+    (CASE_HEAD.replace('title = "Test case"', 'title = "Test case"\nlanguage = "fr"'),
+     ["case.language", "en, de", "'fr'"]),
+    (CASE_HEAD.replace('title = "Test case"', 'title = "Test case"\nlanguage = 1'),
+     ["case.language", "en, de", "1"]),
 ])
 def test_case_errors_name_file_key_and_fix(tmp_path, text, words):
     with pytest.raises(CaseError) as err:
@@ -82,3 +86,10 @@ def test_unknown_source_format_is_refused_before_intake(tmp_path, capsys):
     assert main(["intake", str(path)]) == 2
     assert "carrier_pigeon" in capsys.readouterr().err
     assert not (tmp_path / "manifest.json").exists()
+
+
+def test_the_report_language_defaults_to_english_and_de_is_taken(tmp_path):
+    assert case_mod.load(make_case(tmp_path / "a")).language == "en"
+    german = _load(tmp_path, CASE_HEAD.replace('title = "Test case"',
+                                               'title = "Test case"\nlanguage = "de"'))
+    assert german.language == "de"

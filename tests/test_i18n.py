@@ -86,3 +86,40 @@ def test_no_msgid_is_translated_out_of_the_scans_sight():
                     and isinstance(node.args[0].value, str):
                 hidden.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert not hidden, hidden
+
+
+def test_times_are_laid_out_per_language_in_the_case_zone_whatever_the_host():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import datetime as d; from whoa_analysis import i18n; t = d.datetime(2024, 6, 10, "
+            "9, tzinfo=d.UTC); print(i18n.local_time(t, 'Europe/London', 'de'), '|', "
+            "i18n.local_time(t, 'Europe/London'), '|', i18n.long_moment(t, 'Europe/London', "
+            "'de'), '|', i18n.local_day(t.date(), 'de'))")
+    outputs = set()
+    for tz, lang in (("America/New_York", "C"), ("Asia/Tokyo", "C.UTF-8"),
+                     ("UTC", "de_DE.UTF-8")):
+        env = {**os.environ, "TZ": tz, "LC_ALL": lang, "LANG": lang}
+        outputs.add(subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                   capture_output=True, text=True).stdout)
+    assert outputs == {"10.06.2024 10:00:00 BST | 2024-06-10 10:00:00 BST | 10. Juni 2024, "
+                       "10:00 BST | 10.06.2024\n"}
+
+
+def test_a_german_column_of_times_reads_as_each_time_alone():
+    import datetime as dt
+
+    import pandas as pd
+    import pyarrow as pa
+
+    from whoa_analysis.analysis.summary import local_column
+    from whoa_analysis.reports._content import local, local_texts
+
+    times = pd.Series(pd.to_datetime(["2024-03-31T00:59:59Z", "2024-03-31T01:00:00Z",
+                                      "2024-10-27T00:30:00Z", "2024-10-27T01:30:00Z"], utc=True))
+    column = local_texts(pa.array(local_column(times, "Europe/London").tolist()), "de")
+    assert column.to_pylist() == [local(t, "Europe/London", "de") for t in times]
+    assert column.to_pylist()[1] == "31.03.2024 02:00:00 BST"
+    assert local(dt.datetime(2024, 3, 31, 1, tzinfo=dt.UTC), "Europe/London") == \
+        "2024-03-31 02:00:00 BST"

@@ -89,3 +89,18 @@ def test_check_evidence_intakes_then_verifies_then_reports_a_change(tmp_path: Pa
     assert changed.status == "changed"
     assert changed.findings[["status", "path"]].values.tolist() == [["changed", "exports/log.csv"]]
     assert [e["action"] for e in evidence.read_custody(case)] == ["intake", "verify"]
+
+
+def test_the_notebooks_labels_in_german(tmp_path: Path) -> None:
+    analysis = _prepared(tmp_path).analysis
+    lines = workbench.counts_text(analysis, "Europe/London", "de").splitlines()
+    assert lines[0] == "Aufforderung zur Kontaktunterlassung: 10.03.2024 09:00:00 GMT (sms)"
+    assert "Antragsgegner → Opfer nach der Aufforderung: 1" in lines
+    assert workbench.victim_after_text(analysis, "de") == \
+        "in den aufgeführten Quellen nichts gefunden"
+    assert workbench.counts(analysis.summary, "de")["what"].iloc[0] == \
+        "Antragsgegner → Opfer nach der Aufforderung"
+    shown = workbench.show(pd.DataFrame({"n": range(5)}), rows=2, language="de")
+    assert "gezeigt werden 2 von 5 Zeilen" in shown._repr_html_()
+    assert repr(workbench.show(pd.DataFrame({"n": []}), caption="Anrufe", language="de")) == \
+        "Anrufe: keine"

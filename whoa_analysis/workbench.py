@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, accessor, evidence, ingest, pipeline
+from . import __version__, accessor, evidence, i18n, ingest, pipeline
 from .analysis import Analysis, contact_rows
-from .analysis.summary import local
 from .case import Case
+from .i18n import N_
 
 #: The words the notebooks print when the victim sent nothing after the request.
-NONE_FOUND = "none found in the sources listed"
+NONE_FOUND = N_("none found in the sources listed")
 #: Rows a table shows before saying how many more there are (the files hold all of them).
 MAX_ROWS = 200
 #: Characters of one cell shown on screen (the files and the frames keep the whole text).
@@ -38,13 +38,14 @@ _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
                         r"\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 #: summary.json key -> what the notebook calls it.
 COUNT_LABELS = (
-    ("respondent_contacts_after_notice", "respondent → victim after the request"),
-    ("respondent_contacts_before_notice", "respondent → victim before the request"),
-    ("respondent_group_messages_after_notice", "respondent posts in groups after the request"),
-    ("victim_contacts_after_notice", "victim → respondent after the request"),
-    ("third_party_contacts_after_notice", "third parties → victim after the request"),
-    ("unattributed_accounts_after_notice", "accounts not in the case file → victim after"),
-    ("undetermined", "contacts that cannot be placed before or after"),
+    ("respondent_contacts_after_notice", N_("respondent → victim after the request")),
+    ("respondent_contacts_before_notice", N_("respondent → victim before the request")),
+    ("respondent_group_messages_after_notice",
+     N_("respondent posts in groups after the request")),
+    ("victim_contacts_after_notice", N_("victim → respondent after the request")),
+    ("third_party_contacts_after_notice", N_("third parties → victim after the request")),
+    ("unattributed_accounts_after_notice", N_("accounts not in the case file → victim after")),
+    ("undetermined", N_("contacts that cannot be placed before or after")),
 )
 
 
@@ -70,10 +71,13 @@ class Shown:
     frame: pd.DataFrame
     total: int
     caption: str = ""
+    language: str = "en"
 
     def _note(self) -> str:
         more = self.total - len(self.frame)
-        return f"showing {len(self.frame)} of {self.total} rows" if more > 0 else ""
+        _ = i18n.translator(self.language)
+        return _("showing {shown} of {total} rows").format(shown=len(self.frame),
+                                                           total=self.total) if more > 0 else ""
 
     def _repr_html_(self) -> str:
         if self.frame.empty:
@@ -91,7 +95,8 @@ class Shown:
         return table + "".join(f"<p>{html.escape(n)}</p>" for n in notes)
 
     def _empty(self) -> str:
-        return f"{self.caption}: none" if self.caption else "(none)"
+        _ = i18n.translator(self.language)
+        return f"{self.caption}: {_('none')}" if self.caption else _("(none)")
 
     def __repr__(self) -> str:
         if self.frame.empty:
@@ -102,7 +107,7 @@ class Shown:
 
 
 def show(frame: pd.DataFrame, columns: list[str] | None = None, *, rows: int = MAX_ROWS,
-         caption: str = "") -> Shown:
+         caption: str = "", language: str = "en") -> Shown:
     """``frame`` (or some of its columns) ready for the screen: escaped, controls visible,
     times as text, the first ``rows`` rows."""
     part = frame if columns is None else frame[[c for c in columns if c in frame.columns]]
@@ -113,7 +118,7 @@ def show(frame: pd.DataFrame, columns: list[str] | None = None, *, rows: int = M
                 col.notna(), "")
         else:
             out[name] = col.astype(object).where(col.notna(), "").map(visible)
-    return Shown(out.reset_index(drop=True), len(frame), caption)
+    return Shown(out.reset_index(drop=True), len(frame), caption, language)
 
 
 @dataclass(frozen=True)
@@ -152,18 +157,19 @@ def check_evidence(case: Case) -> EvidenceCheck:
     if problems:
         return EvidenceCheck("custody-broken", "; ".join(problems),
                              pd.DataFrame({"problem": problems}))
+    _ = i18n.translator(case.language)
     if evidence.load_manifest(case) is None:
         ingest.check_formats(case)          # nothing is written beside an invalid case
         manifest = evidence.intake(case, tool_version=__version__)
-        return EvidenceCheck("intake", f"first intake of this case: hashed "
-                             f"{len(manifest['files'])} file(s)", _findings([]))
+        return EvidenceCheck("intake", _("first intake of this case: hashed {n} file(s)")
+                             .format(n=len(manifest["files"])), _findings([]))
     found = evidence.verify(case)
     if found:
-        return EvidenceCheck("changed", f"{len(found)} difference(s) from the manifest",
-                             _findings(found))
+        return EvidenceCheck("changed", _("{n} difference(s) from the manifest").format(
+            n=len(found)), _findings(found))
     evidence.append_custody(case, "verify", {"result": "unchanged"})
-    return EvidenceCheck("unchanged", "every source matches the manifest; the custody log is "
-                         "intact", _findings([]))
+    return EvidenceCheck("unchanged", _("every source matches the manifest; the custody log "
+                                        "is intact"), _findings([]))
 
 
 def _findings(found: list[evidence.Finding]) -> pd.DataFrame:
@@ -237,22 +243,24 @@ def involving(messages: pd.DataFrame, person: str) -> pd.DataFrame:
 
 # --- 04 contact after the request --------------------------------------------------------------
 
-def notice_table(analysis: Analysis) -> pd.DataFrame:
+def notice_table(analysis: Analysis, language: str = "en") -> pd.DataFrame:
     """The stop request as two columns (what, value), or its absence and why."""
+    _ = i18n.translator(language)
     block = analysis.summary.get("notice")
     if not block:
-        problems = analysis.summary.get("notice_problems") or ["no stop request found"]
-        return pd.DataFrame({"what": ["stop request"] + ["why"] * len(problems),
-                             "value": ["not found", *problems]})
+        problems = analysis.summary.get("notice_problems") or [_("no stop request found")]
+        return pd.DataFrame({"what": [_("stop request")] + [_("why")] * len(problems),
+                             "value": [_("not found"), *problems]})
     keys = ("sent_at", "sent_at_local", "platform", "sender", "recipients", "subject", "text",
             "how_found", "received", "source_path", "locator", "record_sha256", "message_id")
     rows = [(k, block.get(k) or "") for k in keys]
-    rows.append(("repeats", ", ".join(block.get("repeats") or []) or "none"))
+    rows.append(("repeats", ", ".join(block.get("repeats") or []) or _("none")))
     return pd.DataFrame(rows, columns=["what", "value"])
 
 
-def counts(summary: dict) -> pd.DataFrame:
+def counts(summary: dict, language: str = "en") -> pd.DataFrame:
     """The headline counts of ``summary.json``, one line each."""
+    _ = i18n.translator(language)
     rows = []
     for key, label in COUNT_LABELS:
         value = summary.get(key)
@@ -260,22 +268,24 @@ def counts(summary: dict) -> pd.DataFrame:
             value = value.get("total", 0)
         elif isinstance(value, list):
             value = sum(int(v.get("total", 0)) for v in value)
-        rows.append((label, int(value or 0)))
+        rows.append((_(label), int(value or 0)))
     return pd.DataFrame(rows, columns=["what", "count"])
 
 
-def counts_text(analysis: Analysis, tz: str) -> str:
+def counts_text(analysis: Analysis, tz: str, language: str = "en") -> str:
     """The request and the headline counts as plain lines (what a notebook checks)."""
-    notice = analysis.notice
+    _, notice = i18n.translator(language), analysis.notice
     if notice.found:
-        head = f"stop request: {local(notice.earliest, tz)} ({notice.row['platform']})"
+        when = i18n.local_time(pd.Timestamp(notice.earliest).to_pydatetime(), tz, language)
+        head = _("stop request: {when} ({platform})").format(when=when,
+                                                            platform=notice.row["platform"])
     else:
-        head = "stop request: not found"
-    lines = [head] + [f"{label}: {n}" for label, n in counts(analysis.summary).itertuples(
-        index=False)]
+        head = _("stop request: not found")
+    lines = [head] + [f"{label}: {n}" for label, n in counts(
+        analysis.summary, language).itertuples(index=False)]
     by = analysis.summary["respondent_contacts_after_notice"].get("by_platform", {})
-    lines.append("respondent → victim after, by platform: "
-                 + (", ".join(f"{k} {v}" for k, v in by.items()) or "none"))
+    lines.append(_("respondent → victim after, by platform: {counts}").format(
+        counts=", ".join(f"{k} {v}" for k, v in by.items()) or _("none")))
     return "\n".join(lines)
 
 
@@ -291,13 +301,14 @@ def breakdown(summary: dict, key: str = "respondent_contacts_after_notice",
     return pd.DataFrame(list(values.items()), columns=[by.removeprefix("by_"), "contacts"])
 
 
-def victim_after_text(analysis: Analysis) -> str:
+def victim_after_text(analysis: Analysis, language: str = "en") -> str:
     """How many messages the victim sent a respondent after the request, or :data:`NONE_FOUND`."""
+    _ = i18n.translator(language)
     if not analysis.notice.found:
-        return "no stop request found, so nothing can be placed after it"
+        return _("no stop request found, so nothing can be placed after it")
     n = len(analysis.tables["victim_after"])
-    return f"{n} message(s) from the victim to a respondent after the request" if n \
-        else NONE_FOUND
+    return _("{n} message(s) from the victim to a respondent after the request").format(n=n) \
+        if n else _(NONE_FOUND)
 
 
 # --- 05 the pack -------------------------------------------------------------------------------
