@@ -123,3 +123,16 @@ def test_a_german_column_of_times_reads_as_each_time_alone():
     assert column.to_pylist()[1] == "31.03.2024 02:00:00 BST"
     assert local(dt.datetime(2024, 3, 31, 1, tzinfo=dt.UTC), "Europe/London") == \
         "2024-03-31 02:00:00 BST"
+
+
+def test_the_words_the_report_translates_for_other_layers_are_theirs_exactly():
+    """The report translates the readers' DST warnings and the analysis' reasons by their
+    English text: a change there must show here, not leave the report in English."""
+    from whoa_analysis.analysis import contact, notice
+    from whoa_analysis.readers import _common
+    from whoa_analysis.reports import _content
+
+    assert _content.TIME_WARNINGS == (_common.AMBIGUOUS, _common.NONEXISTENT)
+    assert set(_content.ANALYSIS_WORDS) == {
+        contact.REASON_FORGED, contact.REASON_NO_TIME, contact.REASON_AMBIGUOUS,
+        contact.REASON_NOTICE_AMBIGUOUS, contact.REASON_SAME, notice.NOT_EVIDENCED}

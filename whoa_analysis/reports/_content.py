@@ -57,6 +57,13 @@ FIGURES = {  # file stem -> caption
 #: (readers/_common.py); shown in the report in the case's language.
 TIME_WARNINGS = (N_("ambiguous local time (clocks went back): both instants kept"),
                  N_("non-existent local time (clocks went forward): both readings kept"))
+#: The fixed words the analysis gives a row or the request (analysis/contact.py, notice.py),
+#: shown through ``_`` so the report says them in its language; anything else passes as is.
+ANALYSIS_WORDS = (N_("reader flagged it as possibly forged or out of order"),
+                  N_("no time in the export"),
+                  N_("ambiguous local time (DST): one reading is before the request, one after"),
+                  N_("within the ambiguity of the request's own local time"),
+                  N_("same instant as the request"), N_("not evidenced"))
 
 
 @dataclass(frozen=True)
@@ -459,7 +466,7 @@ def stop_request(inp: Inputs, rid: str) -> list[Block]:
                                                            locator=text(row["locator"]))),
              (_("Record SHA-256"), text(row["record_sha256"])),
              (_("Message id"), text(row["message_id"])),
-             (_("How it was found"), notice.how_found), (_("Receipt"), notice.received)]
+             (_("How it was found"), notice.how_found), (_("Receipt"), _(notice.received))]
     out += [Table((_("fact"), _("value")), facts, (1, 4), key_value=True, mono=()),
             Para(_("The request, verbatim:"), "lead"),
             Pre(text(row["body"]) or text(row["subject"]))]
@@ -667,7 +674,7 @@ def undetermined(inp: Inputs, rid: str) -> list[Block]:
     body = [(text(r.get("sent_at_raw", "")), _utc_readings(r, _), text(r["platform"]),
              text(r["sender"]), _(DIRECTION_NAMES.get(text(r["direction"]),
                                                       text(r["direction"]))),
-             text(r.get("undetermined_reason", "")), excerpt(r, 120), evidence_ref(r))
+             _(text(r.get("undetermined_reason", ""))), excerpt(r, 120), evidence_ref(r))
             for _i, r in shown.iterrows()]
     out.append(Table((_("time as exported"), _("UTC"), _("channel"), _("account"),
                       _("direction"), _("why"), _("excerpt"), _("evidence reference")), body,
