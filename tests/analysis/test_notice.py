@@ -38,9 +38,19 @@ def test_the_notice_itself_is_not_undetermined(analyse_rows):
 
 
 def test_phrases_from_the_case_file_are_used(analyse_rows):
+    mine = notice_row(body="Ab jetzt herrscht Funkstille.", subject="Schluss")
+    result = analyse_rows([mine], phrases=["herrscht Funkstille"])
+    assert result.summary["notice"]["how_found"] == "phrase 'herrscht Funkstille' (the case file)"
+    assert result.summary["notice"]["phrase"] == "herrscht Funkstille"
+    assert result.summary["notice"]["language"] == "case"
+
+
+def test_built_in_phrase_names_its_language(analyse_rows):
     mine = notice_row(body="Ich will keinen Kontakt mehr.", subject="Schluss")
-    result = analyse_rows([mine], phrases=["keinen Kontakt mehr"])
-    assert result.summary["notice"]["how_found"] == "phrase 'keinen kontakt mehr'"
+    block = analyse_rows([mine]).summary["notice"]
+    assert (block["phrase"], block["language"]) == ("ich will keinen kontakt mehr", "de")
+    assert block["how_found"] == "phrase 'ich will keinen kontakt mehr' (Deutsch (de))"
+    assert block["text"] == "Ich will keinen Kontakt mehr."          # the stored text as sent
 
 
 def test_a_message_from_the_respondent_is_never_the_notice(analyse_rows):
