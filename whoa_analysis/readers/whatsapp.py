@@ -67,8 +67,18 @@ DASH = rb"(?:-|\xe2\x80\x93)"                            # hyphen or EN DASH
 #: Loose date and time: every variant; a file's own shape is fixed from these (see Shape).
 DATE = (rb"(?P<d1>\d{1,4})(?P<ds>[./-])(?P<dsp>" + SP + rb"?)(?P<d2>\d{1,4})(?P=ds)(?P=dsp)"
         rb"(?P<d3>\d{1,4})(?P<dend>\.?)")
-TIME = (MARKS + rb"(?P<H>\d{1,2})(?P<ts>[:.])(?P<M>\d\d)(?:(?P=ts)(?P<S>\d\d))?"
-        rb"(?:" + SP + rb"?" + MARKS + rb"(?P<ap>[AaPp])\.?" + SP + rb"?[Mm]\.?)?" + MARKS)
+#: 12-hour markers per locale, written after the time (AM/PM, Spanish 'a. m.', German
+#: 'vorm.'/'nachm.', Arabic ص/م) or before it (Japanese 午前/午後, Chinese 上午/下午, Korean
+#: 오전/오후). Each maps to 0 (morning) or 1 (afternoon) in ``_fields``.
+AP_AFTER = ((b"nachm.", 1), (b"vorm.", 0), ("\u0635".encode(), 0), ("\u0645".encode(), 1))
+AP_BEFORE = (("\u5348\u524d".encode(), 0), ("\u5348\u5f8c".encode(), 1),
+             ("\u4e0a\u5348".encode(), 0), ("\u4e0b\u5348".encode(), 1),
+             ("\uc624\uc804".encode(), 0), ("\uc624\ud6c4".encode(), 1))
+_AP = rb"[AaPp]\.?" + SP + rb"?[Mm]\.?|" + b"|".join(re.escape(m) for m, _ in AP_AFTER)
+_APB = b"|".join(re.escape(m) for m, _ in AP_BEFORE)
+TIME = (MARKS + rb"(?:(?P<apb>" + _APB + rb")" + SP + rb"?)?"
+        rb"(?P<H>\d{1,2})(?P<ts>[:.])(?P<M>\d\d)(?:(?P=ts)(?P<S>\d\d))?"
+        rb"(?:" + SP + rb"?" + MARKS + rb"(?P<ap>" + _AP + rb"))?" + MARKS)
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,7 @@ class Shape:
     ts: bytes            # time separator
     seconds: bool
     clock12: bool
+    ap_first: bool = False   # the 12-hour marker comes before the time (午後3:04)
 
     def describe(self) -> str:
         return f"{LAYOUTS[self.layout].name} ({LAYOUTS[self.layout].example})"
@@ -137,8 +148,10 @@ def _shape(m: re.Match) -> Shape | None:
     if 3 in widths or widths.count(4) > 1:
         return None
     year = widths.index(4) if 4 in widths else -1
+    if g("ap") is not None and g("apb") is not None:
+        return None          # one marker or none
     return Shape(i, g("ds"), g("dsp"), g("dend"), year, g("ts"), g("S") is not None,
-                 g("ap") is not None)
+                 g("ap") is not None or g("apb") is not None, g("apb") is not None)
 
 
 def _strict(shape: Shape, yy_first: bool, named: bool) -> bytes:
@@ -155,11 +168,14 @@ def _strict(shape: Shape, yy_first: bool, named: bool) -> bytes:
     date = (grp(b"d1", field(0)) + ds + dsp + grp(b"d2", field(1)) + ds + dsp
             + grp(b"d3", field(2)) + re.escape(shape.dend))
     ts = re.escape(shape.ts)
-    time = MARKS + grp(b"H", rb"\d{1,2}") + ts + grp(b"M", rb"\d\d")
+    time = MARKS
+    if shape.clock12 and shape.ap_first:
+        time += grp(b"ap", b"(?:" + _APB + b")") + SP + b"?"
+    time += grp(b"H", rb"\d{1,2}") + ts + grp(b"M", rb"\d\d")
     if shape.seconds:
         time += ts + grp(b"S", rb"\d\d")
-    if shape.clock12:
-        time += SP + b"?" + MARKS + grp(b"ap", rb"[AaPp]") + rb"\." + b"?" + SP + rb"?[Mm]\.?"
+    if shape.clock12 and not shape.ap_first:
+        time += SP + b"?" + MARKS + grp(b"ap", b"(?:" + _AP + b")")
     return MARKS + _fill(LAYOUTS[shape.layout], date, time + MARKS)
 
 
@@ -747,6 +763,9 @@ def _fields(blob: bytes, n: int, shape: Shape) -> np.ndarray:
     speed.
     """
     if shape.clock12:
+        # the locale markers first ('nachm.' holds an 'a'), then the letters of AM/PM
+        for marker, half in AP_AFTER + AP_BEFORE:
+            blob = blob.replace(marker, b" %d " % half)
         for letter, digit in ((b"A", b" 0 "), (b"a", b" 0 "), (b"P", b" 1 "), (b"p", b" 1 ")):
             blob = blob.replace(letter, digit)
     values = np.fromstring(blob.translate(_DIGITS_ONLY), dtype=np.int32, sep=" ")
@@ -756,6 +775,8 @@ def _fields(blob: bytes, n: int, shape: Shape) -> np.ndarray:
         raise InputError(f"{FORMAT}: internal error reading header times (got {values.size} "
                          f"numbers for {n} headers)")
     values = values.reshape(-1, k).T            # one contiguous row per field below
+    if shape.clock12 and shape.ap_first:        # d1 d2 d3 ap H M [S] -> ... H M [S] ap
+        values = np.concatenate([values[:3], values[4:], values[3:4]])
     out = np.zeros((7, n), dtype=np.int32)
     out[:5] = values[:5]
     if shape.seconds:
@@ -781,9 +802,33 @@ def _order(shape: Shape, yy_first: bool, date_order: str | None, high_a: int, hi
         if date_order == "ymd":
             raise InputError(f"{FORMAT}: date_order='ymd' was given but the dates end with a "
                              "4-digit year; use dmy or mdy, or leave it out")
+        layout = _single_order_layout(shape)
+        if date_order is None and layout and max(high_a, high_b) <= 12:
+            # nothing in the dates decides, but WhatsApp writes this layout in one order only
+            src.assume(f"date order dmy (inferred from the layout: {layout})")
+            return _two_digit_years(shape, "dmy", src)
         # Only "is any value over 12" matters, so the maxima stand for the whole columns.
         order = infer_date_order([high_a], [high_b], FORMAT, date_order)
     src.assume(f"date order {order}" + (" (given)" if date_order else " (from the file)"))
+    return _two_digit_years(shape, order, src)
+
+
+#: Layouts WhatsApp writes in one day/month order alone: dates with dots and a comma before
+#: the time ('13.06.18, 21:25 - ', '[13.06.18, 21:25:15] ') are day first in every locale
+#: that uses them (German, Russian, Turkish, Polish ...). The dotted layout without the comma
+#: is not: some exports write it month first ('[06.13.18 21:25:15]').
+_ONE_ORDER = {"android": "dd.mm.{y}, HH:MM - ", "ios": "[dd.mm.{y}, HH:MM:SS] "}
+
+
+def _single_order_layout(shape: Shape) -> str | None:
+    """The layout's name when it fixes the order (see _ONE_ORDER), else None."""
+    name = _ONE_ORDER.get(LAYOUTS[shape.layout].name)
+    if shape.ds != b"." or shape.dsp or shape.dend or shape.year == 0 or name is None:
+        return None
+    return name.format(y="yyyy" if shape.year == 2 else "yy").split(",")[0].lstrip("[")
+
+
+def _two_digit_years(shape: Shape, order: str, src: Source) -> str:
     if shape.year == -1:
         src.assume("2-digit years read as 20yy")
     return order
