@@ -95,6 +95,8 @@ LAYOUTS = (
            "13/06/2018, 21:25 - Name: text"),
     Layout("android_nocomma", rb"{date}" + SP + rb"{time}" + SP + DASH + SP,
            "3/6/2018 1:55 p. m. - Name: text"),
+    Layout("android_a", rb"{date}" + SP + b"\xc3\xa0" + SP + rb"{time}" + SP + DASH + SP,
+           "13/06/2018 \u00e0 21:25 - Name: text"),          # French: 'à' before the time
     Layout("android_klo", rb"{date}" + SP + rb"klo" + SP + rb"{time}" + SP + DASH + SP,
            "13.6.2018 klo 21.25.15 - Name: text"),
     Layout("ios", rb"\[{date}," + SP + rb"{time}\]" + SP, "[13/06/2018, 21:25:15] Name: text"),
