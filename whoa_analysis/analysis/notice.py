@@ -19,8 +19,7 @@ import pandas as pd
 
 from .. import languages
 
-#: The built-in phrases, per language: data in languages/stop_phrases.toml.
-STOP_PHRASES = tuple(p.phrase for p in languages.stop_phrases())
+# The built-in phrases, per language, are data: languages/stop_phrases.toml (read on first use).
 #: What the case file's own phrases are said to come from.
 CASE_LANGUAGE = "case"
 NOT_EVIDENCED = "not evidenced"

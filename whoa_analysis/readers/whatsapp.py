@@ -41,11 +41,14 @@ from ..errors import InputError
 from ..evidence import sha256_path
 from . import _parallel
 from ._common import (
+    QUOTED_NAME,
     Head,
     Source,
     infer_date_order,
     is_zip,
     localize,
+    participant_prefix,
+    quoted_name_suspect,
     read_member,
     require_tz,
     zip_members,
@@ -195,9 +198,6 @@ ATTACHED = (
 # WhatsApp's own lines per language (deleted, missed calls, media left out, system lines) are
 # data: languages/whatsapp.toml, read on first use through ``_lines``.
 SYSTEM_KINDS = languages.LINE_KINDS
-QUOTED_NAME = ("rule quoted-name: the header's name part starts with the participant {who!r} "
-               "followed by more words and holds quotation marks; read as a system line that "
-               "no catalogue template covers, not as a message from a new sender")
 
 
 def _alts(words: Sequence[str]) -> str:
@@ -517,7 +517,7 @@ def _quoted_name_hits(parts: list[_Part]) -> dict[str, str]:
     if not suspects:
         return {}
     participants = frozenset().union(*(p.names for p in parts)) - suspects
-    found = {u: _participant_of(u, participants) for u in suspects}
+    found = {u: participant_prefix(u, participants) for u in suspects}
     return {u: who for u, who in found.items() if who is not None}
 
 
@@ -1093,16 +1093,11 @@ def _cut_system_lines(coded: pa.DictionaryArray, name: pa.Array, body: pa.Array,
     return np.array(hits, np.int64), whole
 
 
-#: Quotation marks that make a header's name part a suspect (see QUOTED_NAME).
-_QUOTE_CHARS = frozenset(languages.QUOTES + languages.APOSTROPHES[1:])
-
-
 def _quoted_names(coded: pa.DictionaryArray, system: np.ndarray, body: pa.Array) -> dict:
     """Names of more than one word holding quotation marks: {name: [(row, whole text)]}. The
     whole file decides (in ``_join``) whether each starts with a participant's name."""
     dist = coded.dictionary.to_pylist()
-    odd = [i for i, u in enumerate(dist) if _QUOTE_CHARS & set(u) and len(u.split()) > 1
-           or _QUOTE_CHARS & set(u) and _cjk_inside(u)]
+    odd = [i for i, u in enumerate(dist) if quoted_name_suspect(u)]
     if not odd:
         return {}
     idx = coded.indices.to_numpy(zero_copy_only=False)
@@ -1111,20 +1106,6 @@ def _quoted_names(coded: pa.DictionaryArray, system: np.ndarray, body: pa.Array)
         shown = dist[idx[i]]
         out.setdefault(shown, []).append((i, shown + ": " + body[i].as_py()))
     return out
-
-
-def _cjk_inside(name: str) -> bool:
-    return any("\u2e80" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" for c in name)
-
-
-def _participant_of(name: str, participants: frozenset[str]) -> str | None:
-    """The participant whose name this header name starts with, followed by more words."""
-    for who in sorted(participants, key=len, reverse=True):
-        if who and len(name) > len(who) and name.startswith(who):
-            nxt = name[len(who)]
-            if nxt.isspace() or _cjk_inside(nxt):
-                return who
-    return None
 
 
 def _stamps(header: pa.Array) -> pa.Array:
