@@ -251,3 +251,18 @@ def test_day_month_order_from_a_one_order_layout_is_said(tmp_path: Path) -> None
     slashed.write_text(path.read_text().replace(".", "/"), encoding="utf-8")
     with pytest.raises(Exception, match="date_order"):
         whatsapp.read(slashed, tz="UTC")
+
+
+def test_ios_group_lines_written_as_if_the_group_sent_them(tmp_path: Path) -> None:
+    path = tmp_path / "_chat.txt"
+    path.write_text("[13/03/2024, 10:00:01] Trip: \u200eRob created group “Trip”\n"
+                    "[13/03/2024, 10:00:02] Trip: \u200eRob hat Sam hinzugefügt\n"
+                    "[13/03/2024, 10:01:00] Rob: hi\n"
+                    "[13/03/2024, 10:02:00] Trip: \u200eRob changed the subject to “Trip: Lisbon”\n"
+                    "[13/03/2024, 10:03:00] Sam: \u200eimage omitted\n"
+                    "[13/03/2024, 10:04:00] Sam: Rob added Sam\n", encoding="utf-8")
+    df = whatsapp.read(path, tz="UTC")
+    assert list(df["kind"].astype(str)) == ["system", "system", "text", "system", "media", "text"]
+    assert set(df["sender"]) - {""} == {"whatsapp:rob", "whatsapp:sam"}   # "Trip" sends nothing
+    assert df["body"].iloc[3] == "\u200eRob changed the subject to “Trip: Lisbon”"
+    assert df["sender"].iloc[5] == "whatsapp:sam"     # a person typing such words is a person

@@ -964,6 +964,11 @@ def _columns_of(part: _Part, decoded: list[pa.Array], *, task: _Task, first: boo
                                                   frozenset({"encryption"})):
         system[0] = True       # the notice written as if the chat partner sent it (first line)
     kind, attachments = _kinds(body, system)
+    # iOS writes a group's own lines as if the group sent them ('Trip: \u200eRob added Sam'),
+    # marked by a left-to-right mark: a catalogue line so marked is no message from "Trip".
+    marked = _marked_system_lines(body, kind == schema.KINDS.index("text"))
+    system[marked] = True
+    kind[marked] = schema.KINDS.index("system")
     coded, keys, mine, known, senders = _senders(coded, system, body, task.own, task.region)
     part.suspects = _quoted_names(coded, system, body)
     part.suspect_keys = {u: sender_key(u, task.region) for u in part.suspects}
@@ -1072,6 +1077,14 @@ _OWNER, _NOT_OWNER = frozenset({"owner"}), frozenset({"not_owner"})
 
 def _first_line(text: str) -> str:
     return text.split("\n", 1)[0].rstrip("\r")
+
+
+def _marked_system_lines(body: pa.Array, text: np.ndarray) -> np.ndarray:
+    """Text rows whose message starts with U+200E and is a catalogue system line."""
+    lrm = pc.starts_with(body, "\u200e").to_numpy(zero_copy_only=False) & text
+    rows = [i for i in np.flatnonzero(lrm).tolist()
+            if _lines().match(_first_line(body[i].as_py()), SYSTEM_KINDS)]
+    return np.array(rows, np.int64)
 
 
 def _cut_system_lines(coded: pa.DictionaryArray, name: pa.Array, body: pa.Array,
