@@ -136,3 +136,21 @@ def test_pinning_a_message_that_is_not_victim_to_respondent_is_noted(analyse_row
     assert result.summary["notice"]["message_id"] == letter["message_id"]
     assert any("not a message from the victim" in p for p in result.summary["notice_problems"])
     assert result.summary["respondent_contacts_after_notice"]["total"] == 1
+
+
+def test_phrases_match_whatever_the_case_accents_and_quotes(analyse_rows):
+    from whoa_analysis.analysis import notice as nt
+    table = nt._phrases()
+    for text, phrase, lang in [
+            ("NE M’ÉCRIVEZ PLUS.", "ne m'écrivez plus", "fr"),
+            ("dejame en paz!!", "déjame en paz", "es"),
+            ("Bitte: Hör auf,\nmich zu kontaktieren", "hör auf, mich zu kontaktieren", "de"),
+            ("Don’t contact me", "don't contact me", "en"),
+            ("ОСТАВЬТЕ МЕНЯ В ПОКОЕ", "оставьте меня в покое", "ru"),
+            ("拜托，请不要再联系我了", "请不要再联系我", "zh")]:
+        found = nt.match(text, table)
+        assert found is not None, text
+        assert (found.phrase, found.language) == (phrase, lang)
+    # whole words only (where words are spaced): no stop request inside another word
+    assert nt.match("I can't leave me alonely", table) is None
+    assert nt.match("Kontaktieren Sie mich gern wieder", table) is None

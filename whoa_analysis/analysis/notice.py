@@ -1,6 +1,8 @@
 """Find the stop request: the earliest victim -> respondent message that asks for no contact.
 
-Found from a built-in list of phrases plus the case's own, or pinned by ``message_id`` in the
+Found from the built-in phrases of every language (``languages/stop_phrases.toml``, matched on
+a folded copy of the text: case, accents and curly quotes do not matter) plus the case's own; the
+notice names the phrase and its language, or pinned by ``message_id`` in the
 case file (the id of any copy of a duplicated message names the counted copy). Later matches are
 listed as repeats. Whether it was received is evidenced by a read receipt where an export records
 one (a ``read_at`` column), by the respondent replying to it (``in_reply_to`` naming its

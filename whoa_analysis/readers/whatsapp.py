@@ -12,6 +12,17 @@ and may carry U+200E, U+202F or NBSP around the time. A message runs until the n
     [17.9.2019, 16:37:47] Peter Doe: first line
     second line of the same message
 
+WhatsApp's own lines are data per language (``languages/whatsapp.toml``): a line that fits a
+template is a system row (deleted messages, missed calls and media left out their own kinds),
+even where a ': ' inside its quotes made the part before it look like a sender's name::
+
+    14/03/2024, 10:00 - Rob hat den Betreff von „Reise“ zu „Reise: Lissabon“ geändert
+    [14/03/2024, 10:00:00] Trip: ‎Rob changed the subject to “Trip: Lisbon”
+
+What no template covers falls to the quoted-name rule (``_common.QUOTED_NAME``): a name part
+that starts with a participant's name, then more words, and holds quotation marks is a system
+line with a warning.
+
 Header layouts are data (``LAYOUTS``). The file's dominant layout (the shape that most header-like
 lines share, counted over the whole file) decides what a header is: a header-like line in another
 shape stays text of the message before it, so a sender cannot forge a line "from" someone else
