@@ -38,9 +38,19 @@ def test_the_notice_itself_is_not_undetermined(analyse_rows):
 
 
 def test_phrases_from_the_case_file_are_used(analyse_rows):
+    mine = notice_row(body="Ab jetzt herrscht Funkstille.", subject="Schluss")
+    result = analyse_rows([mine], phrases=["herrscht Funkstille"])
+    assert result.summary["notice"]["how_found"] == "phrase 'herrscht Funkstille' (the case file)"
+    assert result.summary["notice"]["phrase"] == "herrscht Funkstille"
+    assert result.summary["notice"]["language"] == "case"
+
+
+def test_built_in_phrase_names_its_language(analyse_rows):
     mine = notice_row(body="Ich will keinen Kontakt mehr.", subject="Schluss")
-    result = analyse_rows([mine], phrases=["keinen Kontakt mehr"])
-    assert result.summary["notice"]["how_found"] == "phrase 'keinen kontakt mehr'"
+    block = analyse_rows([mine]).summary["notice"]
+    assert (block["phrase"], block["language"]) == ("ich will keinen kontakt mehr", "de")
+    assert block["how_found"] == "phrase 'ich will keinen kontakt mehr' (Deutsch (de))"
+    assert block["text"] == "Ich will keinen Kontakt mehr."          # the stored text as sent
 
 
 def test_a_message_from_the_respondent_is_never_the_notice(analyse_rows):
@@ -126,3 +136,21 @@ def test_pinning_a_message_that_is_not_victim_to_respondent_is_noted(analyse_row
     assert result.summary["notice"]["message_id"] == letter["message_id"]
     assert any("not a message from the victim" in p for p in result.summary["notice_problems"])
     assert result.summary["respondent_contacts_after_notice"]["total"] == 1
+
+
+def test_phrases_match_whatever_the_case_accents_and_quotes(analyse_rows):
+    from whoa_analysis.analysis import notice as nt
+    table = nt._phrases()
+    for text, phrase, lang in [
+            ("NE M’ÉCRIVEZ PLUS.", "ne m'écrivez plus", "fr"),
+            ("dejame en paz!!", "déjame en paz", "es"),
+            ("Bitte: Hör auf,\nmich zu kontaktieren", "hör auf, mich zu kontaktieren", "de"),
+            ("Don’t contact me", "don't contact me", "en"),
+            ("ОСТАВЬТЕ МЕНЯ В ПОКОЕ", "оставьте меня в покое", "ru"),
+            ("拜托，请不要再联系我了", "请不要再联系我", "zh")]:
+        found = nt.match(text, table)
+        assert found is not None, text
+        assert (found.phrase, found.language) == (phrase, lang)
+    # whole words only (where words are spaced): no stop request inside another word
+    assert nt.match("I can't leave me alonely", table) is None
+    assert nt.match("Kontaktieren Sie mich gern wieder", table) is None

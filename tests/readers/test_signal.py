@@ -100,3 +100,16 @@ def test_text_before_first_header_is_unparsed(tmp_path: Path) -> None:
 def test_whatsapp_files_are_not_signal(corpora: Path) -> None:
     for path in (corpora / "whatsapp").rglob("*.txt"):
         assert not signal.sniff(open_head(path)), path
+
+
+def test_group_update_with_a_colon_in_its_quotes_is_a_system_line(tmp_path: Path) -> None:
+    path = tmp_path / "chat.md"
+    path.write_text('[2019-05-29, 15:04] Me: hi\n[2019-05-29, 15:05] Aya: yo\n'
+                    '[2019-05-29, 15:06] Aya changed the group name to "Trip: May"\n',
+                    encoding="utf-8")
+    df = signal.read(path, tz="UTC")
+    row = df.iloc[2]
+    assert (row["kind"], row["sender"], row["sender_display"]) == ("system", "", "")
+    assert row["body"] == 'Aya changed the group name to "Trip: May"'
+    assert "rule quoted-name" in row["warnings"]
+    assert set(df["sender"]) - {""} == {"signal:aya"}

@@ -1,6 +1,8 @@
 """Find the stop request: the earliest victim -> respondent message that asks for no contact.
 
-Found from a built-in list of phrases plus the case's own, or pinned by ``message_id`` in the
+Found from the built-in phrases of every language (``languages/stop_phrases.toml``, matched on
+a folded copy of the text: case, accents and curly quotes do not matter) plus the case's own; the
+notice names the phrase and its language, or pinned by ``message_id`` in the
 case file (the id of any copy of a duplicated message names the counted copy). Later matches are
 listed as repeats. Whether it was received is evidenced by a read receipt where an export records
 one (a ``read_at`` column), by the respondent replying to it (``in_reply_to`` naming its
@@ -14,19 +16,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-#: Phrases that ask for no further contact, matched case-insensitively as whole phrases.
-STOP_PHRASES = (
-    "do not contact me", "don't contact me", "dont contact me", "do not ever contact me",
-    "stop contacting me", "never contact me again", "no further contact", "cease all contact",
-    "cease contact", "leave me alone", "do not message me", "don't message me",
-    "stop messaging me", "do not text me", "stop texting me", "do not call me",
-    "stop calling me", "do not email me", "stop emailing me", "do not write to me",
-    "stop writing to me", "not to contact me", "any further contact",
-)
-#: Apostrophes people type, all read as ASCII ' (phones turn ' into a curly one).
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'"})
+from .. import languages
+
+# The built-in phrases, per language, are data: languages/stop_phrases.toml (read on first use).
+#: What the case file's own phrases are said to come from.
+CASE_LANGUAGE = "case"
 NOT_EVIDENCED = "not evidenced"
 
 
@@ -34,13 +31,23 @@ NOT_EVIDENCED = "not evidenced"
 class Notice:
     row: pd.Series | None                  # the stop request, or None when none was found
     candidates: pd.DataFrame               # every matching victim -> respondent message
-    how_found: str                         # "phrase 'do not contact me'" / "pinned by ..."
+    how_found: str                         # "phrase 'do not contact me' (English (en))" / ...
     received: str = NOT_EVIDENCED          # how receipt is evidenced
     problems: list[str] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
         return self.row is not None
+
+    @property
+    def phrase(self) -> str | None:
+        """The stop phrase the request holds, as listed (None when pinned without one)."""
+        return _row_value(self.row, "matched")
+
+    @property
+    def language(self) -> str | None:
+        """The phrase's language code ("case" for the case file's own phrases)."""
+        return _row_value(self.row, "matched_language")
 
     @property
     def message_id(self) -> str | None:
@@ -67,27 +74,67 @@ class Notice:
                       .fillna(False)]
 
 
-def _pattern(phrases: Iterable[str]) -> re.Pattern:
-    alts = sorted({p.translate(_APOSTROPHES).strip().casefold() for p in phrases if p.strip()},
-                  key=len, reverse=True)
-    words = "|".join(r"\s+".join(map(re.escape, a.split())) for a in alts)
-    return re.compile(rf"(?<!\w)({words})(?!\w)", re.IGNORECASE)
+@dataclass(frozen=True)
+class Phrases:
+    """The stop phrases as one pattern over folded text, and each match's phrase and language."""
+
+    pattern: re.Pattern
+    by_key: dict[str, languages.StopPhrase]
 
 
-def matched_phrase(text: str, pattern: re.Pattern) -> str:
-    """The stop phrase in ``text`` (lower-cased, spaces as in the phrase list), or ''."""
-    hit = pattern.search(text.translate(_APOSTROPHES))
-    return " ".join(hit.group(1).casefold().split()) if hit else ""
+def _key(folded: str) -> str:
+    """A folded phrase or match with its word separators made one space."""
+    return " ".join(_SEPARATOR.split(folded)).strip()
+
+
+_SEPARATOR = re.compile(r"[^\w']+")
+
+
+def _phrases(extra: Iterable[str] = ()) -> Phrases:
+    listed = [*languages.stop_phrases(),
+              *(languages.StopPhrase(p.strip(), CASE_LANGUAGE) for p in extra if p.strip())]
+    by_key: dict[str, languages.StopPhrase] = {}
+    for p in listed:
+        by_key.setdefault(_key(languages.fold(p.phrase)), p)   # the first listed wins
+    alts = []
+    for key in sorted(by_key, key=len, reverse=True):
+        body = r"[^\w']+".join(map(re.escape, key.split()))
+        alts.append(rf"(?<!\w){body}(?!\w)" if by_key[key].spaced else body)
+    return Phrases(re.compile("|".join(alts)), by_key)
+
+
+def match(text: str, phrases: Phrases) -> languages.StopPhrase | None:
+    """The stop phrase in ``text`` (matched on a folded copy: case, accents and curly
+    quotes do not matter; the text itself is never changed), or None."""
+    hit = phrases.pattern.search(languages.fold(text))
+    return phrases.by_key.get(_key(hit.group(0))) if hit else None
+
+
+def matched_phrase(text: str, phrases: Phrases) -> str:
+    """The stop phrase in ``text`` as listed, or ''."""
+    found = match(text, phrases)
+    return found.phrase if found else ""
+
+
+def language_name(code: str) -> str:
+    """A phrase's language as words ("Deutsch (de)"; "the case file" for the case's own)."""
+    if code == CASE_LANGUAGE:
+        return "the case file"
+    name = languages.language_names().get(code)
+    return f"{name} ({code})" if name else code
 
 
 def candidates(messages: pd.DataFrame, phrases: Iterable[str] = ()) -> pd.DataFrame:
-    """Counted victim -> respondent messages that contain a stop phrase, earliest first."""
+    """Counted victim -> respondent messages that contain a stop phrase, earliest first, with
+    the phrase (``matched``) and its language (``matched_language``)."""
     counted = messages[_counted(messages)]
     to_resp = counted[counted["direction"] == "victim_to_respondent"]
-    pattern = _pattern([*STOP_PHRASES, *phrases])
+    table = _phrases(phrases)
     text = to_resp["subject"].fillna("") + "\n" + to_resp["body"].fillna("")
-    hits = text.map(lambda t: matched_phrase(str(t), pattern))
-    found = to_resp[hits != ""].assign(matched=hits[hits != ""])
+    hits = [match(str(t), table) for t in text]
+    keep = np.array([h is not None for h in hits], dtype=bool)
+    found = to_resp[keep].assign(matched=[h.phrase for h in hits if h],
+                                 matched_language=[h.language for h in hits if h])
     return found.sort_values(["sent_at", "message_id"], na_position="last")
 
 
@@ -107,7 +154,8 @@ def find(messages: pd.DataFrame, *, pinned: str = "auto", phrases: Iterable[str]
     if timed.empty:
         return Notice(None, found, "", problems=[_none_found(found)])
     row = timed.iloc[0]
-    return _with_receipt(messages, Notice(row, found, f"phrase '{row['matched']}'"))
+    how = f"phrase '{row['matched']}' ({language_name(row['matched_language'])})"
+    return _with_receipt(messages, Notice(row, found, how))
 
 
 def _none_found(found: pd.DataFrame) -> str:
@@ -151,6 +199,12 @@ def _earlier(found: pd.DataFrame, row: pd.Series) -> list[str]:
         return []
     return [f"{len(before)} earlier message(s) also contain a stop phrase "
             f"({', '.join(before['message_id'])}); the pinned request is used as the notice"]
+
+
+def _row_value(row: pd.Series | None, key: str) -> str | None:
+    if row is None or key not in row.index or pd.isna(row[key]) or not str(row[key]):
+        return None
+    return str(row[key])
 
 
 def _with_receipt(messages: pd.DataFrame, notice: Notice) -> Notice:

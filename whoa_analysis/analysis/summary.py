@@ -198,7 +198,8 @@ def notice_block(notice: Notice, tz: str) -> dict | None:
             "text": body if body else _text(row["subject"]), "subject": _text(row["subject"]),
             "source_path": _text(row["source_path"]), "locator": _text(row["locator"]),
             "record_sha256": _text(row["record_sha256"]), "copies": _text(row.get("copies")),
-            "how_found": notice.how_found, "received": notice.received,
+            "how_found": notice.how_found, "phrase": notice.phrase,
+            "language": notice.language, "received": notice.received,
             "repeats": [_text(m) for m in notice.repeats["message_id"]]}
 
 

@@ -317,3 +317,34 @@ def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int = 1 << 30
     if len(data) > limit:
         raise InputError(f"member {info.filename!r} is larger than {limit} bytes")
     return data
+
+
+# ---------------------------------------------------------------------------------------------
+# The quoted-name rule: chat exports that write "Name: text" also write their own service lines
+# as text, and one whose quoted part holds ': ' is cut there into a made-up "name".
+
+#: Quotation marks a service line puts around a subject or a group name.
+QUOTE_MARKS = frozenset("\"\u201e\u201c\u201d\u00ab\u00bb\u2039\u203a\u300c\u300d\u300e\u300f"
+                        "\uff02\u2018\u2019")
+QUOTED_NAME = ("rule quoted-name: the header's name part starts with the participant {who!r} "
+               "followed by more words and holds quotation marks; read as a system line that "
+               "no catalogue template covers, not as a message from a new sender")
+
+
+def _cjk(text: str) -> bool:
+    return any("\u2e80" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" for c in text)
+
+
+def quoted_name_suspect(name: str) -> bool:
+    """A name of more than one word (or CJK run) that holds quotation marks."""
+    return bool(QUOTE_MARKS & set(name)) and (len(name.split()) > 1 or _cjk(name))
+
+
+def participant_prefix(name: str, participants: Iterable[str]) -> str | None:
+    """The participant whose name ``name`` starts with, followed by more words (or CJK)."""
+    for who in sorted(participants, key=len, reverse=True):
+        if who and len(name) > len(who) and name.startswith(who):
+            nxt = name[len(who)]
+            if nxt.isspace() or _cjk(nxt):
+                return who
+    return None

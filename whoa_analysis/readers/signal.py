@@ -27,7 +27,16 @@ import pandas as pd
 
 from .. import accounts
 from ..errors import InputError
-from ._common import Head, Source, decode_text, localize, require_tz
+from ._common import (
+    QUOTED_NAME,
+    Head,
+    Source,
+    decode_text,
+    localize,
+    participant_prefix,
+    quoted_name_suspect,
+    require_tz,
+)
 
 FORMAT = "signal"
 PLATFORM = "signal"
@@ -80,7 +89,7 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     zone = require_tz(tz, FORMAT)
     src.assume(f"times read as local time in {zone}")
     owners = {o.strip().casefold() for o in owner if o.strip()}
-    rows = [_row(r, owners, region) for r in records]
+    rows = _service_lines([_row(r, owners, region) for r in records])
     df = pd.DataFrame(rows)
     _times(df, zone)
     _conversation(df, src)
@@ -123,13 +132,34 @@ def _row(rec: dict, owners: set[str], region: str | None) -> dict:
             "sender": "" if name in OWNER_NAMES or name == NO_SENDER else
             accounts.key_for("signal", name, region),
             "body": body, "attachments": ";".join(names), "from_owner": is_owner,
-            "warnings": "the exporter could not name the sender" if name == NO_SENDER else ""}
+            "warnings": "the exporter could not name the sender" if name == NO_SENDER else "",
+            "_whole": _rest_of(match, raw, "name")}
 
 
-def _rest_of(match: re.Match, raw: str) -> str:
-    """The body exactly: the header line's text after ``Name: `` plus continuation lines,
-    without the line break that ends the record (that belongs to the layout)."""
-    body = raw[match.start("body"):]
+def _service_lines(rows: list[dict]) -> list[dict]:
+    """Group updates the exporter writes as text ('Aya changed the group name to "Trip: May"')
+    are cut at the ': ' inside their quotes into a made-up sender: the quoted-name rule makes
+    them system lines again, with their whole text and a warning."""
+    shown = {r.get("sender_display", "") for r in rows} - {""}
+    people = {n for n in shown if not quoted_name_suspect(n)}
+    for r in rows:
+        name = r.get("sender_display", "")
+        who = participant_prefix(name, people) if quoted_name_suspect(name) else None
+        if who is not None:
+            r.update(kind="system", sender="", sender_display="", from_owner=False,
+                     body=r["_whole"], attachments="",
+                     warnings="; ".join(w for w in (r["warnings"], QUOTED_NAME.format(who=who))
+                                        if w))
+    for r in rows:
+        r.pop("_whole", None)
+    return rows
+
+
+def _rest_of(match: re.Match, raw: str, start: str = "body") -> str:
+    """The body exactly: the header line's text after ``Name: `` (or from the name on, for
+    ``start="name"``) plus continuation lines, without the line break that ends the record
+    (that belongs to the layout)."""
+    body = raw[match.start(start):]
     if body.endswith("\r\n"):
         return body[:-2]
     return body[:-1] if body.endswith("\n") else body

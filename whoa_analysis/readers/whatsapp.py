@@ -12,6 +12,17 @@ and may carry U+200E, U+202F or NBSP around the time. A message runs until the n
     [17.9.2019, 16:37:47] Peter Doe: first line
     second line of the same message
 
+WhatsApp's own lines are data per language (``languages/whatsapp.toml``): a line that fits a
+template is a system row (deleted messages, missed calls and media left out their own kinds),
+even where a ': ' inside its quotes made the part before it look like a sender's name::
+
+    14/03/2024, 10:00 - Rob hat den Betreff von „Reise“ zu „Reise: Lissabon“ geändert
+    [14/03/2024, 10:00:00] Trip: ‎Rob changed the subject to “Trip: Lisbon”
+
+What no template covers falls to the quoted-name rule (``_common.QUOTED_NAME``): a name part
+that starts with a participant's name, then more words, and holds quotation marks is a system
+line with a warning.
+
 Header layouts are data (``LAYOUTS``). The file's dominant layout (the shape that most header-like
 lines share, counted over the whole file) decides what a header is: a header-like line in another
 shape stays text of the message before it, so a sender cannot forge a line "from" someone else
@@ -28,6 +39,7 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -35,16 +47,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import accounts, schema
+from .. import accounts, languages, schema
 from ..errors import InputError
 from ..evidence import sha256_path
 from . import _parallel
 from ._common import (
+    QUOTED_NAME,
     Head,
     Source,
     infer_date_order,
     is_zip,
     localize,
+    participant_prefix,
+    quoted_name_suspect,
     read_member,
     require_tz,
     zip_members,
@@ -66,8 +81,18 @@ DASH = rb"(?:-|\xe2\x80\x93)"                            # hyphen or EN DASH
 #: Loose date and time: every variant; a file's own shape is fixed from these (see Shape).
 DATE = (rb"(?P<d1>\d{1,4})(?P<ds>[./-])(?P<dsp>" + SP + rb"?)(?P<d2>\d{1,4})(?P=ds)(?P=dsp)"
         rb"(?P<d3>\d{1,4})(?P<dend>\.?)")
-TIME = (MARKS + rb"(?P<H>\d{1,2})(?P<ts>[:.])(?P<M>\d\d)(?:(?P=ts)(?P<S>\d\d))?"
-        rb"(?:" + SP + rb"?" + MARKS + rb"(?P<ap>[AaPp])\.?" + SP + rb"?[Mm]\.?)?" + MARKS)
+#: 12-hour markers per locale, written after the time (AM/PM, Spanish 'a. m.', German
+#: 'vorm.'/'nachm.', Arabic ص/م) or before it (Japanese 午前/午後, Chinese 上午/下午, Korean
+#: 오전/오후). Each maps to 0 (morning) or 1 (afternoon) in ``_fields``.
+AP_AFTER = ((b"nachm.", 1), (b"vorm.", 0), ("\u0635".encode(), 0), ("\u0645".encode(), 1))
+AP_BEFORE = (("\u5348\u524d".encode(), 0), ("\u5348\u5f8c".encode(), 1),
+             ("\u4e0a\u5348".encode(), 0), ("\u4e0b\u5348".encode(), 1),
+             ("\uc624\uc804".encode(), 0), ("\uc624\ud6c4".encode(), 1))
+_AP = rb"[AaPp]\.?" + SP + rb"?[Mm]\.?|" + b"|".join(re.escape(m) for m, _ in AP_AFTER)
+_APB = b"|".join(re.escape(m) for m, _ in AP_BEFORE)
+TIME = (MARKS + rb"(?:(?P<apb>" + _APB + rb")" + SP + rb"?)?"
+        rb"(?P<H>\d{1,2})(?P<ts>[:.])(?P<M>\d\d)(?:(?P=ts)(?P<S>\d\d))?"
+        rb"(?:" + SP + rb"?" + MARKS + rb"(?P<ap>" + _AP + rb"))?" + MARKS)
 
 
 @dataclass(frozen=True)
@@ -84,6 +109,8 @@ LAYOUTS = (
            "13/06/2018, 21:25 - Name: text"),
     Layout("android_nocomma", rb"{date}" + SP + rb"{time}" + SP + DASH + SP,
            "3/6/2018 1:55 p. m. - Name: text"),
+    Layout("android_a", rb"{date}" + SP + b"\xc3\xa0" + SP + rb"{time}" + SP + DASH + SP,
+           "13/06/2018 \u00e0 21:25 - Name: text"),          # French: 'à' before the time
     Layout("android_klo", rb"{date}" + SP + rb"klo" + SP + rb"{time}" + SP + DASH + SP,
            "13.6.2018 klo 21.25.15 - Name: text"),
     Layout("ios", rb"\[{date}," + SP + rb"{time}\]" + SP, "[13/06/2018, 21:25:15] Name: text"),
@@ -124,6 +151,7 @@ class Shape:
     ts: bytes            # time separator
     seconds: bool
     clock12: bool
+    ap_first: bool = False   # the 12-hour marker comes before the time (午後3:04)
 
     def describe(self) -> str:
         return f"{LAYOUTS[self.layout].name} ({LAYOUTS[self.layout].example})"
@@ -136,8 +164,10 @@ def _shape(m: re.Match) -> Shape | None:
     if 3 in widths or widths.count(4) > 1:
         return None
     year = widths.index(4) if 4 in widths else -1
+    if g("ap") is not None and g("apb") is not None:
+        return None          # one marker or none
     return Shape(i, g("ds"), g("dsp"), g("dend"), year, g("ts"), g("S") is not None,
-                 g("ap") is not None)
+                 g("ap") is not None or g("apb") is not None, g("apb") is not None)
 
 
 def _strict(shape: Shape, yy_first: bool, named: bool) -> bytes:
@@ -154,11 +184,14 @@ def _strict(shape: Shape, yy_first: bool, named: bool) -> bytes:
     date = (grp(b"d1", field(0)) + ds + dsp + grp(b"d2", field(1)) + ds + dsp
             + grp(b"d3", field(2)) + re.escape(shape.dend))
     ts = re.escape(shape.ts)
-    time = MARKS + grp(b"H", rb"\d{1,2}") + ts + grp(b"M", rb"\d\d")
+    time = MARKS
+    if shape.clock12 and shape.ap_first:
+        time += grp(b"ap", b"(?:" + _APB + b")") + SP + b"?"
+    time += grp(b"H", rb"\d{1,2}") + ts + grp(b"M", rb"\d\d")
     if shape.seconds:
         time += ts + grp(b"S", rb"\d\d")
-    if shape.clock12:
-        time += SP + b"?" + MARKS + grp(b"ap", rb"[AaPp]") + rb"\." + b"?" + SP + rb"?[Mm]\.?"
+    if shape.clock12 and not shape.ap_first:
+        time += SP + b"?" + MARKS + grp(b"ap", b"(?:" + _AP + b")")
     return MARKS + _fill(LAYOUTS[shape.layout], date, time + MARKS)
 
 
@@ -166,13 +199,6 @@ def _strict(shape: Shape, yy_first: bool, named: bool) -> bytes:
 # What a message's text means (RE2 patterns, applied to all rows at once by pyarrow).
 
 _M = r"[\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}]*"
-#: Media the export left out, as WhatsApp writes it in several languages.
-MEDIA_OMITTED = (
-    "<Media omitted>", "<media omitted>", "<Medien ausgeschlossen>", "<Multimedia omitido>",
-    "<Médias omis>", "<Media weggelaten>", "<Mídia oculta>", "<Media omessi>",
-    "image omitted", "video omitted", "audio omitted", "sticker omitted", "GIF omitted",
-    "document omitted", "Contact card omitted", "Bild weggelassen", "imagen omitida",
-)
 #: Attachments named in the text (zip "with media"); group ``f<i>`` is the file name.
 ATTACHED = (
     r"<\s*" + _M + r"attached:\s*(?P<fa>[^>\n]+?)\s*>",                    # iOS
@@ -180,33 +206,38 @@ ATTACHED = (
     r"(?P<fc>[^\n]+?) \((?:file attached|Datei angehängt|archivo adjunto|fichier joint|"
     r"file allegato|arquivo anexado|bestand bijgevoegd)\)",                 # Android
 )
-DELETED = ("This message was deleted", "You deleted this message", "Diese Nachricht wurde "
-           "gelöscht.", "Du hast diese Nachricht gelöscht.", "Se eliminó este mensaje.",
-           "Eliminaste este mensaje.", "Ce message a été supprimé", "Vous avez supprimé ce message")
-CALLS = ("Missed voice call", "Missed video call", "Missed group voice call",
-         "Missed group video call")
+# WhatsApp's own lines per language (deleted, missed calls, media left out, system lines) are
+# data: languages/whatsapp.toml, read on first use through ``_lines``.
+SYSTEM_KINDS = languages.LINE_KINDS
 
 
 def _alts(words: Sequence[str]) -> str:
     return "|".join(re.escape(w) for w in words)
 
 
-KIND_RE = (r"\A" + _M + r"(?:(?P<deleted>" + _alts(DELETED) + r")|(?P<call>" + _alts(CALLS)
-           + r")|(?P<omitted>" + _alts(MEDIA_OMITTED) + r")|" + "|".join(ATTACHED) + r")"
-           + _M + r"\r?(?:\n|\z)")
-#: "Name: " after the header stops at the first ': ' (or ':' ending the line); lines without one
-#: are system lines. Found with numpy over the colons (``_name_ends``).
-#: Lines that only group chats have (Python re, run on system lines only).
-GROUP_EVENTS = re.compile(
-    r"created group|\badded\b|\bleft$|\bremoved\b|joined using this group's invite link|"
-    r"changed the subject|changed this group's icon|changed the group description|"
-    r"You were added|now an admin|hat die Gruppe|creó el grupo|a créé le groupe")
-#: "You ..." system lines are the export owner's own actions, except the passive ones.
-OWNER_ACTION = re.compile(r"^\W*You (?!were |are |'re |joined from )")
-E2E_NOTICE = re.compile(r"^\W*(?:Messages and calls are end-to-end encrypted|Messages to this "
-                        r"(?:group|chat) (?:and calls )?are now secured)")
-CHAT_NAME = re.compile(r"^(?:WhatsApp Chat (?:with|mit|-|avec|con)|Chat de WhatsApp con|"
-                       r"Conversa do WhatsApp com|Discussion WhatsApp avec)\s+(?P<name>.+)$")
+@cache
+def _lines() -> languages.WhatsAppLines:
+    return languages.whatsapp_lines()
+
+
+@cache
+def _kind_re() -> str:
+    """A message's whole text that is a deleted message, a missed call or media left out."""
+    w = _lines()
+    return (r"(?i)\A" + _M + r"(?:(?P<deleted>(?:" + _alts(w.deleted) + r")\.?)|(?P<call>"
+            + _alts(w.call) + r")|(?P<omitted>" + _alts(w.media) + r")|" + "|".join(ATTACHED)
+            + r")" + _M + r"\r?(?:\n|\z)")
+
+
+@cache
+def _chat_name_re() -> re.Pattern:
+    """The chat's name from the export's file name, in every catalogue language."""
+    alts = "|".join(languages.template_pattern(t).replace(".+?", "(?P<name>.+)", 1)
+                    .replace("(?P<name>", f"(?P<n{i}>", 1)
+                    for i, t in enumerate(_lines().chat_file))
+    return re.compile(f"^(?:{alts})$")
+
+
 PHONE_NAME = re.compile(r"^\+[\d \u00a0\u202f\-()]{6,}$")
 #: Direction marks an export puts around names, dropped from account keys. The overrides
 #: (U+202D, U+202E) are kept: they change what a name shows, so "Dana Example\u202e" or a
@@ -263,7 +294,7 @@ def _chat_member_rank(name: str) -> int:
     base = name.rsplit("/", 1)[-1]
     if base == "_chat.txt":
         return 0
-    return 1 if base.endswith(".txt") and CHAT_NAME.match(base[:-4]) else 2
+    return 1 if base.endswith(".txt") and _chat_name_re().match(base[:-4]) else 2
 
 
 def _load(path: Path) -> tuple[bytes, str | None]:
@@ -284,9 +315,9 @@ def _load(path: Path) -> tuple[bytes, str | None]:
 def _chat_name(path: Path, member: str | None) -> str:
     for name in ((member or "").rsplit("/", 1)[-1], path.name):
         stem = name.rsplit(".", 1)[0]
-        m = CHAT_NAME.match(stem)
+        m = _chat_name_re().match(stem)
         if m:
-            return m.group("name")
+            return next(v for v in m.groupdict().values() if v)
     return path.name.rsplit(".", 1)[0]
 
 
@@ -338,6 +369,9 @@ class _Part:
     cols: dict = field(default_factory=dict)
     senders: frozenset = frozenset()
     group_events: bool = False
+    names: frozenset = frozenset()      # every name shown in a header of this range
+    suspects: dict = field(default_factory=dict)   # quoted-name rule: name -> [(row, text)]
+    suspect_keys: dict = field(default_factory=dict)   # their sender keys, by name
 
     @property
     def n(self) -> int:
@@ -360,6 +394,7 @@ class Records:
     group: bool                 # more than two senders, or group events
     member: str | None = None   # the zip member read, None for a plain .txt
     encoding: str = "utf-8"
+    notes: dict[int, str] = field(default_factory=dict)   # rule warnings by row
 
 
 #: The file being read, for ``_read_range`` (inherited by forked workers, never pickled).
@@ -469,6 +504,9 @@ def _join(parts: list[_Part], pre: bytes, shape: Shape, member: str | None) -> R
         bad.update({row0 + i: b for i, b in p.bad.items()})
         row0 += p.n
     senders = frozenset().union(*(p.senders for p in parts)) - {""}
+    converted = _quoted_name_hits(parts)
+    # a header the rule reads as a system line is no sender
+    senders -= {p.suspect_keys[u] for p in parts for u in p.suspects if u in converted}
     group = len(senders) > 2 or any(p.group_events for p in parts)
     cols = {}
     for key in list(parts[0].cols):
@@ -478,8 +516,58 @@ def _join(parts: list[_Part], pre: bytes, shape: Shape, member: str | None) -> R
         else:
             cols[key] = np.concatenate(chunks)
     times = [_utc(np.concatenate([getattr(p, k) for p in parts])) for k in ("earliest", "latest")]
+    notes = _quoted_name_rule(parts, cols, converted)
     return Records(shape, pre, row0, *times, dst, bad, rows, cols, group, member=member,
-                   encoding=parts[0].encoding)
+                   encoding=parts[0].encoding, notes=notes)
+
+
+def _quoted_name_hits(parts: list[_Part]) -> dict[str, str]:
+    """Suspect names (see ``_quoted_names``) that start with a participant's name, over the
+    whole file: {name: participant}."""
+    suspects = {u for p in parts for u in p.suspects}
+    if not suspects:
+        return {}
+    participants = frozenset().union(*(p.names for p in parts)) - suspects
+    found = {u: participant_prefix(u, participants) for u in suspects}
+    return {u: who for u, who in found.items() if who is not None}
+
+
+def _quoted_name_rule(parts: list[_Part], cols: dict, converted: dict[str, str],
+                      ) -> dict[int, str]:
+    """The structural rule for what no template covers (QUOTED_NAME): the rows of the
+    ``converted`` names become system lines with their whole text back and a warning."""
+    if not converted:
+        return {}
+    suspects: dict[str, list] = {}
+    row0 = 0
+    for p in parts:
+        for name, found in p.suspects.items():
+            suspects.setdefault(name, []).extend((row0 + i, text) for i, text in found)
+        row0 += p.n
+    notes: dict[int, str] = {}
+    texts: dict[int, str] = {}
+    for name, who in converted.items():
+        for i, text in suspects[name]:
+            notes[i], texts[i] = QUOTED_NAME.format(who=who), text
+    _as_system_rows(cols, texts)
+    return notes
+
+
+def _as_system_rows(cols: dict, texts: dict[int, str]) -> None:
+    """Rows made system lines after the parts were read (few): text whole, no sender."""
+    n = len(cols["kind"])
+    rows = np.array(sorted(texts), np.int64)
+    mask = np.zeros(n, bool)
+    mask[rows] = True
+    marks = pa.array(mask)
+    for key, values in (("body", [texts[i] for i in rows.tolist()]), ("display", None),
+                        ("sender", None)):
+        col = cols[key].combine_chunks() if isinstance(cols[key], pa.ChunkedArray) else cols[key]
+        new = pa.array(values if values is not None else [""] * rows.size, col.type)
+        cols[key] = pc.replace_with_mask(col, marks, new)
+    cols["kind"][rows] = schema.KINDS.index("system")
+    cols["from_owner"][rows] = False
+    cols["owner_known"][rows] = True
 
 
 def _utc(values: np.ndarray) -> pd.Series:
@@ -688,6 +776,9 @@ def _fields(blob: bytes, n: int, shape: Shape) -> np.ndarray:
     speed.
     """
     if shape.clock12:
+        # the locale markers first ('nachm.' holds an 'a'), then the letters of AM/PM
+        for marker, half in AP_AFTER + AP_BEFORE:
+            blob = blob.replace(marker, b" %d " % half)
         for letter, digit in ((b"A", b" 0 "), (b"a", b" 0 "), (b"P", b" 1 "), (b"p", b" 1 ")):
             blob = blob.replace(letter, digit)
     values = np.fromstring(blob.translate(_DIGITS_ONLY), dtype=np.int32, sep=" ")
@@ -697,6 +788,8 @@ def _fields(blob: bytes, n: int, shape: Shape) -> np.ndarray:
         raise InputError(f"{FORMAT}: internal error reading header times (got {values.size} "
                          f"numbers for {n} headers)")
     values = values.reshape(-1, k).T            # one contiguous row per field below
+    if shape.clock12 and shape.ap_first:        # d1 d2 d3 ap H M [S] -> ... H M [S] ap
+        values = np.concatenate([values[:3], values[4:], values[3:4]])
     out = np.zeros((7, n), dtype=np.int32)
     out[:5] = values[:5]
     if shape.seconds:
@@ -722,9 +815,33 @@ def _order(shape: Shape, yy_first: bool, date_order: str | None, high_a: int, hi
         if date_order == "ymd":
             raise InputError(f"{FORMAT}: date_order='ymd' was given but the dates end with a "
                              "4-digit year; use dmy or mdy, or leave it out")
+        layout = _single_order_layout(shape)
+        if date_order is None and layout and max(high_a, high_b) <= 12:
+            # nothing in the dates decides, but WhatsApp writes this layout in one order only
+            src.assume(f"date order dmy (inferred from the layout: {layout})")
+            return _two_digit_years(shape, "dmy", src)
         # Only "is any value over 12" matters, so the maxima stand for the whole columns.
         order = infer_date_order([high_a], [high_b], FORMAT, date_order)
     src.assume(f"date order {order}" + (" (given)" if date_order else " (from the file)"))
+    return _two_digit_years(shape, order, src)
+
+
+#: Layouts WhatsApp writes in one day/month order alone: dates with dots and a comma before
+#: the time ('13.06.18, 21:25 - ', '[13.06.18, 21:25:15] ') are day first in every locale
+#: that uses them (German, Russian, Turkish, Polish ...). The dotted layout without the comma
+#: is not: some exports write it month first ('[06.13.18 21:25:15]').
+_ONE_ORDER = {"android": "dd.mm.{y}, HH:MM - ", "ios": "[dd.mm.{y}, HH:MM:SS] "}
+
+
+def _single_order_layout(shape: Shape) -> str | None:
+    """The layout's name when it fixes the order (see _ONE_ORDER), else None."""
+    name = _ONE_ORDER.get(LAYOUTS[shape.layout].name)
+    if shape.ds != b"." or shape.dsp or shape.dend or shape.year == 0 or name is None:
+        return None
+    return name.format(y="yyyy" if shape.year == 2 else "yy").split(",")[0].lstrip("[")
+
+
+def _two_digit_years(shape: Shape, order: str, src: Source) -> str:
     if shape.year == -1:
         src.assume("2-digit years read as 20yy")
     return order
@@ -841,15 +958,37 @@ def _columns_of(part: _Part, decoded: list[pa.Array], *, task: _Task, first: boo
     system = (pc.binary_length(name).to_numpy() == 0)
     # the name piece ends with ':' and the space after it, when there is one
     names = pc.utf8_slice_codeunits(pc.utf8_rtrim(name, characters=" "), 0, -1)
-    del name
-    if first and not system[0] and E2E_NOTICE.match(body[0].as_py()):
+    coded = pc.dictionary_encode(names)
+    # A header whose "name" is the start of a catalogue system line (cut at a ': ' inside a
+    # quoted subject or a name) is that system line, its text whole again.
+    hits, whole = _cut_system_lines(coded, name, body)
+    if hits.size:
+        system[hits] = True
+        mask = np.zeros(len(system), bool)
+        mask[hits] = True
+        names = pc.replace_with_mask(names, pa.array(mask), pa.array([""] * hits.size,
+                                                                    names.type))
+        body = pc.replace_with_mask(body, pa.array(mask), pa.array(whole, body.type))
+        coded = pc.dictionary_encode(names)
+    del name, names
+    if first and not system[0] and _lines().match(_first_line(body[0].as_py()),
+                                                  frozenset({"encryption"})):
         system[0] = True       # the notice written as if the chat partner sent it (first line)
     kind, attachments = _kinds(body, system)
-    coded, keys, mine, known, senders = _senders(names, system, body, task.own, task.region)
-    del names
+    # iOS writes a group's own lines as if the group sent them ('Trip: \u200eRob added Sam'),
+    # marked by a left-to-right mark: a catalogue line so marked is no message from "Trip".
+    marked = _marked_system_lines(body, kind == schema.KINDS.index("text"))
+    system[marked] = True
+    kind[marked] = schema.KINDS.index("system")
+    coded, keys, mine, known, senders = _senders(coded, system, body, task.own, task.region)
+    part.suspects = _quoted_names(coded, system, body)
+    part.suspect_keys = {u: sender_key(u, task.region) for u in part.suspects}
     part.senders = frozenset(senders)
-    # group events only matter while the senders alone do not make it a group
-    part.group_events = len(part.senders) <= 2 and _group_events(system, body)
+    shown = pc.unique(coded.indices.filter(pa.array(~system)))
+    part.names = frozenset(coded.dictionary.take(shown).to_pylist())
+    # looked for whatever the senders say: the whole file may count fewer senders than this
+    # range (a header the quoted-name rule reads as a system line is none)
+    part.group_events = _group_events(system, body)
     part.cols.update({
         "body": body, "display": coded.dictionary.take(coded.indices),
         "sender": pc.if_else(pa.array(system), "",
@@ -877,10 +1016,10 @@ def _kinds(body: pa.Array, system: np.ndarray) -> tuple[np.ndarray, tuple[np.nda
     """Kind codes and (rows, names) of attachments; the costly extraction runs on matching rows
     only."""
     codes = np.full(len(system), schema.KINDS.index("text"), dtype=np.int8)
-    hits = np.flatnonzero(pc.match_substring_regex(body, KIND_RE).to_numpy(zero_copy_only=False))
+    hits = np.flatnonzero(pc.match_substring_regex(body, _kind_re()).to_numpy(zero_copy_only=False))
     files = np.full(hits.size, "", dtype=object)
     if hits.size:
-        found = pc.extract_regex(body.take(pa.array(hits)), KIND_RE)
+        found = pc.extract_regex(body.take(pa.array(hits)), _kind_re())
         for kind in ("omitted", "fa", "fb", "fc", "call", "deleted"):
             col = pc.fill_null(found.field(kind), "").to_numpy(zero_copy_only=False)
             nonempty = col.astype(bool)
@@ -917,12 +1056,11 @@ def sender_key(name: str, region: str | None) -> str:
         return accounts.key_for("phone", clean, region)
     return accounts.key_for(PLATFORM, clean, region)
 
-def _senders(names: pa.Array, system: np.ndarray, body: pa.Array, own: frozenset[str],
-             region: str | None) -> tuple[pa.DictionaryArray, list[str], np.ndarray, np.ndarray,
-                                          set[str]]:
+def _senders(coded: pa.DictionaryArray, system: np.ndarray, body: pa.Array,
+             own: frozenset[str], region: str | None,
+             ) -> tuple[pa.DictionaryArray, list[str], np.ndarray, np.ndarray, set[str]]:
     """The names coded, the sender key of each distinct name (worked out once per name),
     from_owner as (value, known), the distinct senders."""
-    coded = pc.dictionary_encode(names)
     distinct = [sender_key(u, region) for u in coded.dictionary.to_pylist()]
     used = pc.unique(coded.indices.filter(pa.array(~system))).to_pylist()
     senders = {distinct[i] for i in used} - {""}
@@ -934,8 +1072,64 @@ def _senders(names: pa.Array, system: np.ndarray, body: pa.Array, own: frozenset
         mine = np.zeros(len(system), dtype=bool)
     known = np.full(len(system), bool(own))
     for i in np.flatnonzero(system).tolist():
-        mine[i], known[i] = bool(OWNER_ACTION.match(body[i].as_py())), True
+        mine[i], known[i] = _owner_action(body[i].as_py()), True
     return coded, distinct, mine, known, senders
+
+
+def _owner_action(text: str) -> bool:
+    """A system line that is the export owner's own action ("You blocked this contact")."""
+    line = _first_line(text)
+    return (_lines().match(line, _OWNER) is not None
+            and _lines().match(line, _NOT_OWNER) is None)
+
+
+_OWNER, _NOT_OWNER = frozenset({"owner"}), frozenset({"not_owner"})
+
+
+def _first_line(text: str) -> str:
+    return text.split("\n", 1)[0].rstrip("\r")
+
+
+def _marked_system_lines(body: pa.Array, text: np.ndarray) -> np.ndarray:
+    """Text rows whose message starts with U+200E and is a catalogue system line."""
+    lrm = pc.starts_with(body, "\u200e").to_numpy(zero_copy_only=False) & text
+    rows = [i for i in np.flatnonzero(lrm).tolist()
+            if _lines().match(_first_line(body[i].as_py()), SYSTEM_KINDS)]
+    return np.array(rows, np.int64)
+
+
+def _cut_system_lines(coded: pa.DictionaryArray, name: pa.Array, body: pa.Array,
+                      ) -> tuple[np.ndarray, list[str]]:
+    """Rows whose header "name" starts a catalogue system line and whose whole first line is
+    one, with their whole text (name piece and message). Only names that can start one are
+    looked at, so a chat of ordinary messages costs a check per distinct name."""
+    dist = coded.dictionary.to_pylist()
+    starts = [i for i, u in enumerate(dist) if u and _lines().starts_line(u)]
+    if not starts:
+        return np.zeros(0, np.int64), []
+    rows = np.flatnonzero(np.isin(coded.indices.to_numpy(zero_copy_only=False), starts))
+    hits, whole = [], []
+    for i in rows.tolist():
+        text = name[i].as_py() + body[i].as_py()
+        if _lines().match(_first_line(text), SYSTEM_KINDS):
+            hits.append(i)
+            whole.append(text)
+    return np.array(hits, np.int64), whole
+
+
+def _quoted_names(coded: pa.DictionaryArray, system: np.ndarray, body: pa.Array) -> dict:
+    """Names of more than one word holding quotation marks: {name: [(row, whole text)]}. The
+    whole file decides (in ``_join``) whether each starts with a participant's name."""
+    dist = coded.dictionary.to_pylist()
+    odd = [i for i, u in enumerate(dist) if quoted_name_suspect(u)]
+    if not odd:
+        return {}
+    idx = coded.indices.to_numpy(zero_copy_only=False)
+    out: dict[str, list] = {}
+    for i in np.flatnonzero(np.isin(idx, odd) & ~system).tolist():
+        shown = dist[idx[i]]
+        out.setdefault(shown, []).append((i, shown + ": " + body[i].as_py()))
+    return out
 
 
 def _stamps(header: pa.Array) -> pa.Array:
@@ -948,10 +1142,13 @@ def _warnings(r: Records, earliest: pd.Series, latest: pd.Series) -> pa.Array:
     bad = earliest.isna().to_numpy()
     previous = earliest.shift(1).ffill()
     back = (latest < previous).to_numpy(dtype=bool, na_value=False)
-    rows = sorted(set(np.flatnonzero(bad | back).tolist()) | r.other_layout | set(r.dst))
+    rows = sorted(set(np.flatnonzero(bad | back).tolist()) | r.other_layout | set(r.dst)
+                  | set(r.notes))
     texts = []
     for i in rows:
         parts = [r.dst[i]] if i in r.dst else []
+        if i in r.notes:
+            parts.append(r.notes[i])
         if bad[i]:
             parts.append(f"impossible date or time in header {r.bad[i]!r}: no time kept")
         if back[i]:
@@ -963,8 +1160,10 @@ def _warnings(r: Records, earliest: pd.Series, latest: pd.Series) -> pa.Array:
 
 
 def _group_events(system: np.ndarray, body: pa.Array) -> bool:
-    """System lines only group chats have (created, added, left)."""
-    return any(GROUP_EVENTS.search(body[i].as_py()) for i in np.flatnonzero(system).tolist())
+    """System lines only group chats have (created, added, left), in any catalogue language."""
+    group = frozenset({"group"})
+    return any(_lines().match(_first_line(body[i].as_py()), group)
+               for i in np.flatnonzero(system).tolist())
 
 
 # ---------------------------------------------------------------------------------------------
