@@ -62,6 +62,9 @@ def check_out(out: Path, case: Case, *, force: bool = False) -> Path:
         beside = case.folder.parent / f"{case.folder.name}-pack"
         raise OutputError(f"{given}: is the case folder; expected a folder of its own for the "
                           f"pack, e.g. --out {beside}")
+    if _inside(case.folder, resolved):
+        raise OutputError(f"{given}: holds the case folder ({case.folder}); choose a folder "
+                          "of its own for the pack, outside the case")
     for place in _evidence_places(case):
         if resolved == place or _inside(place, resolved):
             raise OutputError(f"{given}: holds the case's evidence ({place}); choose a folder "
@@ -97,28 +100,27 @@ def _inside(path: Path, folder: Path) -> bool:
 
 @dataclass
 class Staging:
-    """A partial pack beside ``out``: create it with :func:`stage`, fill ``folder``, then
-    :meth:`commit`; :meth:`discard` (also on any error) removes it."""
+    """A partial pack beside ``out``: create it with :func:`stage`, fill ``folder``,
+    :func:`sync` it, then :meth:`commit`; :meth:`discard` (also on any error) removes what is
+    left beside ``out``."""
     out: Path
     folder: Path
     fd: int
-    committed: str = ""                 # "", "renamed" or "exchanged"
     aside: Path | None = field(default=None)
 
     def commit(self, *, force: bool = False) -> None:
         """Rename the complete pack into place (the last step of a run)."""
-        _fsync_folder(self.folder)
         if _folder_with_files(self.out):
             if not force:
                 raise OutputError(f"--out {self.out}: another run wrote a pack there meanwhile; "
                                   "this one was not put in its place (pass --force to replace)")
-            if _exchange(self.folder, self.out):
-                self.committed = "exchanged"        # self.folder now holds the old pack
-            else:
+            # Swapped in one step where the system can: self.folder then holds the old pack,
+            # which discard() removes. Otherwise moved aside first (put back by the next run
+            # if this one dies in between).
+            if not _exchange(self.folder, self.out):
                 self.aside = self.folder.with_name(self.folder.name + "-replaced")
                 os.rename(self.out, self.aside)
                 os.rename(self.folder, self.out)
-                self.committed = "renamed"
         else:
             try:
                 os.rename(self.folder, self.out)        # replaces an empty folder
@@ -127,19 +129,7 @@ class Staging:
                     raise OutputError(f"--out {self.out}: another run wrote a pack there "
                                       "meanwhile; this one was not put in its place") from None
                 raise
-            self.committed = "renamed"
-        _fsync_folder(self.out.parent)
-
-    def undo(self) -> None:
-        """Take a committed pack back out of its place (what was there before returns)."""
-        if self.committed == "exchanged":
-            _exchange(self.folder, self.out)
-        elif self.committed == "renamed":
-            os.rename(self.out, self.folder)
-            if self.aside is not None:
-                os.rename(self.aside, self.out)
-                self.aside = None
-        self.committed = ""
+        _fsync(self.out.parent, os.O_RDONLY)
 
     def discard(self) -> None:
         """Remove the partial folder (or, after an exchange, the old pack it now holds)."""
@@ -232,7 +222,7 @@ def _exchange(a: Path, b: Path) -> bool:
     return done == 0
 
 
-def _fsync_folder(folder: Path) -> None:
+def sync(folder: Path) -> None:
     """Every file below ``folder`` and the folders themselves on disk before the rename, so a
     crash after it cannot leave a pack of empty files."""
     for root, dirs, files in os.walk(folder):

@@ -18,7 +18,7 @@ import pandas as pd
 from . import __version__, evidence, identities, ingest, pack
 from .analysis import Analysis, analyse, contact_rows, seen
 from .case import Case
-from .errors import EvidenceError
+from .errors import EvidenceError, OutputError
 from .readers import _parallel
 from .reports import _content, _mail, tables
 
@@ -121,7 +121,7 @@ def write_pack(prepared: Prepared, out: Path, say: Say = print, *,
     case = prepared.case
     out = pack.check_out(Path(out), case, force=force)
     stamp = generated_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    staging = pack.stage(out, say)
+    staging = pack.stage(out, lambda line: _note_removed(case, line, say))
     try:
         try:
             written = _write_files(prepared, staging.folder, stamp, progress)
@@ -129,17 +129,31 @@ def write_pack(prepared: Prepared, out: Path, say: Say = print, *,
             manifest = pack.write_manifest(staging.folder, case, tool_version=__version__,
                                            generated_at=stamp, expected=files)
             files[manifest.name] = evidence.sha256_file(manifest)
-            staging.commit(force=force)
+            pack.sync(staging.folder)
         except OSError as exc:
             raise pack.cannot_write(out, exc) from None
+        # Logged before it is put in place, so that no pack is ever in place unlogged; a
+        # pack that then cannot be put in place is logged as such.
+        _log_pack(case, out, files)
         try:
-            _log_pack(case, out, files)
-        except BaseException:
-            staging.undo()          # no pack that the custody log does not record
-            raise
+            staging.commit(force=force)
+        except (OSError, OutputError) as exc:
+            evidence.append_custody(case, "report_not_placed", {
+                "out": str(out), "reason": str(exc),
+                "pack_manifest_sha256": files[manifest.name]})
+            if isinstance(exc, OutputError):
+                raise
+            raise pack.cannot_write(out, exc) from None
     finally:
         staging.discard()
     return [out / rel for rel in sorted(files)]
+
+
+def _note_removed(case: Case, line: str, say: Say) -> None:
+    """Say what was cleaned beside the pack, and log it: an interrupted run may have logged a
+    pack that it never put in place."""
+    say(line)
+    evidence.append_custody(case, "pack_cleanup", {"note": line})
 
 
 def _write_files(prepared: Prepared, out: Path, stamp: str,
