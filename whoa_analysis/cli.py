@@ -42,12 +42,13 @@ def cmd_intake(args: argparse.Namespace) -> int:
     problems = evidence.check_custody(case)
     if problems:
         raise EvidenceError(f"{evidence.custody_path(case).name}: " + "; ".join(problems))
+    first = evidence.load_manifest(case) is None
     manifest, found = evidence.take_in(case, tool_version=__version__,
                                        progress=_progress("hashing", "file"),
                                        accept_change=reason)
     for f in found:
         print(f"added: {f.path}" if f.status == "unlisted" else f"accepted ({reason}): {f}")
-    if not found and len(evidence.read_custody(case)) > 1:
+    if not found and not first:
         print("unchanged: every source matches the manifest (kept as it is)")
     print(f"hashed {len(manifest['files'])} file(s); manifest: {evidence.manifest_path(case)}; "
           f"custody log: {evidence.custody_path(case)}")

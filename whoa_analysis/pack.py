@@ -54,7 +54,10 @@ def check_out(out: Path, case: Case, *, force: bool = False) -> Path:
     ``--force`` would delete it); an existing folder with files in it, unless ``force``."""
     target = Path(os.path.abspath(out))
     given = f"--out {out}"
-    if target.is_symlink() or (target.exists() and not target.is_dir()):
+    if target.is_symlink():
+        raise OutputError(f"{given}: is a symbolic link; expected a folder for the pack: give "
+                          "the folder itself, or a new folder name")
+    if target.exists() and not target.is_dir():
         raise OutputError(f"{given}: is a file, expected a folder for the pack; give a new "
                           "folder name")
     resolved = target.resolve()

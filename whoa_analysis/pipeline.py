@@ -118,8 +118,8 @@ def write_pack(prepared: Prepared, out: Path, say: Say = print, *,
     was). ``generated_at`` (ISO 8601 UTC) is the report's only varying stamp: pass one to get
     the same bytes from the same inputs. ``progress`` wraps the steps (a bar on a terminal).
     """
-    case = prepared.case
-    out = pack.check_out(Path(out), case, force=force)
+    case, given = prepared.case, Path(out)
+    out = pack.check_out(given, case, force=force)
     stamp = generated_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     staging = pack.stage(out, lambda line: _note_removed(case, line, say))
     try:
@@ -146,7 +146,7 @@ def write_pack(prepared: Prepared, out: Path, say: Say = print, *,
             raise pack.cannot_write(out, exc) from None
     finally:
         staging.discard()
-    return [out / rel for rel in sorted(files)]
+    return [given / rel for rel in sorted(files)]     # under the folder as the caller named it
 
 
 def _note_removed(case: Case, line: str, say: Say) -> None:
