@@ -83,8 +83,12 @@ class Case:
         return {key: p for p in self.people for key in p.accounts}
 
 
-def load(path: str | Path) -> Case:
-    """Read and validate a case file; raise :class:`CaseError` with one line on any problem."""
+def load(path: str | Path, *, missing_ok: bool = False) -> Case:
+    """Read and validate a case file; raise :class:`CaseError` with one line on any problem.
+
+    ``missing_ok``: a source path that does not exist is kept rather than refused, for the
+    evidence check to tell a source gone since intake (a finding) from a path never taken in
+    (:func:`missing_source`, a case-file error)."""
     file = Path(path).resolve()
     if not file.is_file():
         raise CaseError(f"{path}: no such case file; expected a path to case.toml")
@@ -92,10 +96,10 @@ def load(path: str | Path) -> Case:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CaseError(f"{file.name}: not valid TOML ({exc}); fix the syntax") from None
-    return _build(file, raw)
+    return _build(file, raw, missing_ok)
 
 
-def _build(file: Path, raw: dict) -> Case:
+def _build(file: Path, raw: dict, missing_ok: bool = False) -> Case:
     where = file.name
     _check_keys(where, "", raw)
     case = _table(where, raw, "case")
@@ -107,7 +111,7 @@ def _build(file: Path, raw: dict) -> Case:
                         f"'GB'; got {region!r}")
     region = region.upper() if region else None
     people = _people(where, raw.get("people", []), region)
-    sources = _sources(file, raw.get("sources", []), {p.id for p in people})
+    sources = _sources(file, raw.get("sources", []), {p.id for p in people}, missing_ok)
     notice, trace, report = (raw.get(k, {}) for k in ("notice", "trace", "report"))
     for name, table in (("notice", notice), ("trace", trace), ("report", report)):
         _check_keys(where, name, table)
@@ -200,7 +204,14 @@ def _people(where: str, items: object, region: str | None) -> tuple[Person, ...]
     return tuple(people)
 
 
-def _sources(file: Path, items: object, person_ids: set[str]) -> tuple[Source, ...]:
+def missing_source(case_name: str, index: int, source: Source) -> CaseError:
+    """The error for a source path that does not exist."""
+    return CaseError(f"{case_name}: sources[{index}].path: {source.relpath!r} does not exist "
+                     f"(looked at {source.path}); fix the path, relative to the case file")
+
+
+def _sources(file: Path, items: object, person_ids: set[str], missing_ok: bool = False,
+             ) -> tuple[Source, ...]:
     where = file.name
     if not isinstance(items, list):
         raise CaseError(f"{where}: sources: expected [[sources]] tables")
@@ -210,9 +221,8 @@ def _sources(file: Path, items: object, person_ids: set[str]) -> tuple[Source, .
         _check_keys(where, "sources", item)
         rel = str(_required(where, item, key, "path"))
         path = (file.parent / rel).resolve()
-        if not path.exists():
-            raise CaseError(f"{where}: {key}.path: {rel!r} does not exist (looked at {path}); "
-                            "fix the path, relative to the case file")
+        if not path.exists() and not missing_ok:
+            raise missing_source(where, i, Source(path, rel))
         owner = item.get("owner")
         if owner is not None and owner not in person_ids:
             raise CaseError(f"{where}: {key}.owner: {owner!r} is not a person id; expected one "

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, evidence, pipeline, readers
+from . import __version__, evidence, pack, pipeline, readers
 from . import case as case_mod
 from .errors import EvidenceError, WhoaError
 from .reports import tables
@@ -29,27 +29,56 @@ def _progress(desc: str, unit: str):
 
 
 def cmd_intake(args: argparse.Namespace) -> int:
-    case = case_mod.load(args.case)
+    case = case_mod.load(args.case, missing_ok=True)
     from .ingest import check_formats
 
-    check_formats(case)
-    manifest = evidence.intake(case, tool_version=__version__,
-                               progress=_progress("hashing", "file"))
+    reason = args.accept_change
+    if reason is not None and not reason.strip():
+        raise WhoaError("--accept-change: expected the reason for the change, e.g. "
+                        "--accept-change \"the victim sent a fuller export on 2024-05-02\"")
+    check_formats(case, present_only=True)
+    if reason and evidence.record_torn(case, reason):
+        print("recorded the torn last entry of the custody log (kept as it is)")
+    problems = evidence.check_custody(case)
+    if problems:
+        raise EvidenceError(f"{evidence.custody_path(case).name}: " + "; ".join(problems))
+    first = evidence.load_manifest(case) is None
+    manifest, found = evidence.take_in(case, tool_version=__version__,
+                                       progress=_progress("hashing", "file"),
+                                       accept_change=reason)
+    for f in found:
+        print(f"added: {f.path}" if f.status == "unlisted" else f"accepted ({reason}): {f}")
+    if not found and not first:
+        print("unchanged: every source matches the manifest (kept as it is)")
     print(f"hashed {len(manifest['files'])} file(s); manifest: {evidence.manifest_path(case)}; "
           f"custody log: {evidence.custody_path(case)}")
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    case = case_mod.load(args.case)
+    case = case_mod.load(args.case, missing_ok=True)
+    # The sources are checked whatever state the custody log is in (a torn entry included).
     findings = ([str(f) for f in evidence.verify(case, _progress("hashing", "file"))]
                 + evidence.check_custody(case))
-    for line in findings:
+    for line in findings + evidence.torn_notes(case):
         print(line)
     if findings:
         return 1
     evidence.append_custody(case, "verify", {"result": "unchanged"})
     print("verified: every source matches the manifest; the custody log is intact")
+    return 0
+
+
+def cmd_verify_pack(args: argparse.Namespace) -> int:
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise WhoaError(f"{folder}: no such folder; expected the folder of an evidence pack")
+    problems = pack.verify_pack(folder)
+    for line in problems:
+        print(line)
+    if problems:
+        return 1
+    print(f"intact: every file of {folder} matches {pack.PACK_MANIFEST}")
     return 0
 
 
@@ -69,12 +98,13 @@ def cmd_accounts(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    case = case_mod.load(args.case)
-    pipeline.ensure_evidence(case, say=print, progress=_progress("hashing", "file"))
+    case = case_mod.load(args.case, missing_ok=True)
+    pack.check_out(Path(args.out), case, force=args.force)     # before anything is written
+    checked = pipeline.ensure_evidence(case, say=print, progress=_progress("hashing", "file"))
     prepared = pipeline.prepare(case, workers=args.workers, progress=_progress("reading", "source"),
-                                stages=_progress("analysing", "step"))
+                                stages=_progress("analysing", "step"), checked=checked)
     written = pipeline.write_pack(prepared, Path(args.out), say=print,
-                                  progress=_progress("writing", "step"))
+                                  progress=_progress("writing", "step"), force=args.force)
     for problem in prepared.analysis.notice.problems:
         print(f"note: {problem}")
     print(f"wrote {len(written)} file(s) to {args.out}")
@@ -113,9 +143,15 @@ def parser() -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=text)
         s.add_argument("case", help="path to case.toml")
         s.set_defaults(func=func)
+        if name == "intake":
+            s.add_argument("--accept-change", metavar="REASON",
+                           help="take in sources that changed or vanished since intake (or a "
+                           "torn custody entry), recording both hashes and this reason")
     s = sub.add_parser("report", help="write the evidence pack")
     s.add_argument("case", help="path to case.toml")
-    s.add_argument("--out", required=True, help="folder for the pack")
+    s.add_argument("--out", required=True, help="folder for the pack (a new one)")
+    s.add_argument("--force", action="store_true",
+                   help="replace an existing --out folder, once the new pack is complete")
     s.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                    help="processes reading sources in parallel (default: %(default)s)")
     s.set_defaults(func=cmd_report)
@@ -127,6 +163,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--region", help="default country for phone numbers, e.g. GB")
     s.add_argument("--out", required=True, help="table.csv or table.parquet")
     s.set_defaults(func=cmd_read)
+    s = sub.add_parser("verify-pack", help="check a pack against its pack_manifest.json")
+    s.add_argument("folder", help="the pack's folder")
+    s.set_defaults(func=cmd_verify_pack)
     s = sub.add_parser("formats", help="list the readers")
     s.set_defaults(func=cmd_formats)
     return p

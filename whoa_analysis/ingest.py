@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from . import readers, schema
 from .case import Case, Source
-from .errors import InputError
+from .errors import DateOrderRequired, InputError, TimezoneRequired
 
 IMPORT_COLUMNS = ("source", "format", "sha256", "rows", "unparsed", "warnings", "first_at",
                   "last_at", "timezone", "date_order", "owner", "assumptions")
@@ -43,15 +43,29 @@ def resolve_format(source: Source) -> str:
         source.format).FORMAT
 
 
-def check_formats(case: Case) -> dict[str, str]:
-    """Every source's reader, resolved before anything is written; errors name the source."""
+def check_formats(case: Case, *, present_only: bool = False) -> dict[str, str]:
+    """Every source's reader, resolved before anything is written; errors name the source.
+
+    ``present_only``: skip a source gone from disk (intake names it as missing)."""
     out = {}
     for i, source in enumerate(case.sources):
+        if present_only and not source.path.exists():
+            continue
         try:
             out[source.relpath] = resolve_format(source)
         except InputError as exc:
-            raise InputError(f"{case.file.name}: sources[{i}] ({source.relpath}): {exc}") from None
+            raise _in_case(case, i, exc) from None
     return out
+
+
+def _in_case(case: Case, index: int, exc: InputError) -> InputError:
+    """A reader's error for a source of the case: names the source, and for a missing zone or
+    date order the case-file key to set (not ``whoa read``'s options, which a report has not)."""
+    if isinstance(exc, (TimezoneRequired, DateOrderRequired)):
+        relpath = case.sources[index].relpath
+        return type(exc)(exc.in_case(case.file.name, index, relpath), reason=exc.reason)
+    return InputError(f"{case.file.name}: sources[{index}] ({case.sources[index].relpath}): "
+                      f"{exc}")
 
 
 def read_source(case: Case, index: int) -> pd.DataFrame:
@@ -62,8 +76,7 @@ def read_source(case: Case, index: int) -> pd.DataFrame:
                           owner=owner_identifiers(case, source),
                           date_order=source.date_order, region=case.region)
     except InputError as exc:
-        raise InputError(f"{case.file.name}: sources[{index}] ({source.relpath}): {exc}") \
-            from None
+        raise _in_case(case, index, exc) from None
     df["source_owner"] = _text_column(schema.repeated(source.owner or "", len(df)), df.index)
     # Outputs name sources relative to the case, so a pack reads the same on any machine.
     # Once per distinct path (one per file), not per row: resolving a path a million times

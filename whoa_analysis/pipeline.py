@@ -5,20 +5,20 @@ Each step is a plain function; the CLI and the notebooks call the same ones.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, evidence, identities, ingest
+from . import __version__, evidence, identities, ingest, pack
 from .analysis import Analysis, analyse, contact_rows, seen
 from .case import Case
-from .errors import EvidenceError
+from .errors import EvidenceError, OutputError
 from .i18n import N_
 from .readers import _parallel
 from .reports import _content, _mail, tables
@@ -36,23 +36,31 @@ class Prepared:
 
 
 def ensure_evidence(case: Case, say: Say = print, *,
-                    progress: Callable[[list], Iterable] = lambda it: it) -> None:
+                    progress: Callable[[list], Iterable] = lambda it: it,
+                    ) -> evidence.Snapshot:
     """Intake on first use (and say so); afterwards verify and refuse on any change.
 
-    ``progress`` wraps the files being hashed (a bar on a terminal)."""
+    Returns the sources' file states taken before the check: give it to :func:`prepare`, which
+    refuses if a source changed while it was read. ``progress`` wraps the files being hashed
+    (a bar on a terminal)."""
+    state = evidence.snapshot(case)
+    if evidence.load_manifest(case) is None:
+        evidence.check_absent(case, None)
+        ingest.check_formats(case)          # nothing is written beside an invalid case
+    with evidence.case_lock(case):
+        if evidence.load_manifest(case) is None:
+            manifest = evidence.intake(case, tool_version=__version__, progress=progress)
+            say(f"intake: first run for this case: hashed {len(manifest['files'])} file(s) "
+                f"into {evidence.manifest_path(case)}")
+            return state
+    findings = [str(f) for f in evidence.verify(case, progress)]
     problems = evidence.check_custody(case)
+    if findings:
+        raise EvidenceError("evidence changed since intake: " + "; ".join(findings + problems)
+                            + " (restore the originals, or start a new case for new material)")
     if problems:
         raise EvidenceError(f"{evidence.custody_path(case).name}: " + "; ".join(problems))
-    if evidence.load_manifest(case) is None:
-        ingest.check_formats(case)          # nothing is written beside an invalid case
-        manifest = evidence.intake(case, tool_version=__version__, progress=progress)
-        say(f"intake: first run for this case: hashed {len(manifest['files'])} file(s) into "
-            f"{evidence.manifest_path(case)}")
-        return
-    findings = evidence.verify(case, progress)
-    if findings:
-        raise EvidenceError("evidence changed since intake: " + "; ".join(map(str, findings))
-                            + " (restore the originals, or start a new case for new material)")
+    return state
 
 
 def source_summaries(report: pd.DataFrame) -> list[dict]:
@@ -63,12 +71,16 @@ def source_summaries(report: pd.DataFrame) -> list[dict]:
 
 def prepare(case: Case, *, workers: int = 1,
             progress: Callable[[Iterable], Iterable] = lambda it: it,
-            stages: Callable[[Iterable], Iterable] = lambda it: it) -> Prepared:
+            stages: Callable[[Iterable], Iterable] = lambda it: it,
+            checked: evidence.Snapshot | None = None) -> Prepared:
     """Read and analyse a case (no evidence check, nothing written).
 
-    ``progress`` wraps the sources being read, ``stages`` the steps after reading (bars on a
-    terminal)."""
+    ``checked`` (what :func:`ensure_evidence` returned): a source written to since that check,
+    while it was being read, stops the run with :class:`EvidenceError`. ``progress`` wraps the
+    sources being read, ``stages`` the steps after reading (bars on a terminal)."""
     got = ingest.ingest(case, workers=workers, progress=progress)
+    if checked is not None:
+        evidence.check_unchanged(case, checked)
     resolved = result = None
     for stage in stages(("accounts", "analysis")):
         if stage == "accounts":
@@ -95,48 +107,96 @@ def _accounts(case: Case, msgs: pd.DataFrame, notice_latest: pd.Timestamp | None
 
 def write_pack(prepared: Prepared, out: Path, say: Say = print, *,
                generated_at: str | None = None,
-               progress: Callable[[Iterable], Iterable] = lambda it: it) -> list[Path]:
-    """Write every file of the evidence pack into ``out`` and log it in the custody log;
-    returns what was written.
+               progress: Callable[[Iterable], Iterable] = lambda it: it,
+               force: bool = False) -> list[Path]:
+    """Write the evidence pack into ``out``, whole or not at all, and log it in the custody
+    log; returns the files of the pack.
 
-    ``generated_at`` (ISO 8601 UTC) is the report's only varying stamp: pass one to get the same
-    bytes from the same inputs. ``progress`` wraps the steps (a bar on a terminal).
+    The pack is built in a partial folder beside ``out`` (see :mod:`whoa_analysis.pack`),
+    ``pack_manifest.json`` written last, and renamed to ``out`` only when complete. An existing
+    ``out`` with files in it is refused unless ``force``, which replaces it then. A failure or
+    a kill leaves no folder named ``out`` (and an earlier pack, replaced with ``force``, as it
+    was). ``generated_at`` (ISO 8601 UTC) is the report's only varying stamp: pass one to get
+    the same bytes from the same inputs. ``progress`` wraps the steps (a bar on a terminal).
     """
+    case, given = prepared.case, Path(out)
+    out = pack.check_out(given, case, force=force)
+    stamp = generated_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    staging = pack.stage(out, lambda line: _note_removed(case, line, say))
+    try:
+        try:
+            written = _write_files(prepared, staging.folder, stamp, progress)
+            files = {p.relative_to(staging.folder).as_posix(): h for p, h in written.items()}
+            manifest = pack.write_manifest(staging.folder, case, tool_version=__version__,
+                                           generated_at=stamp, expected=files)
+            files[manifest.name] = evidence.sha256_file(manifest)
+            pack.sync(staging.folder)
+        except OSError as exc:
+            raise pack.cannot_write(out, exc) from None
+        # Logged before it is put in place, so that no pack is ever in place unlogged; a
+        # pack that then cannot be put in place is logged as such.
+        _log_pack(case, out, files)
+        try:
+            staging.commit(force=force)
+        except (OSError, OutputError) as exc:
+            evidence.append_custody(case, "report_not_placed", {
+                "out": str(out), "reason": str(exc),
+                "pack_manifest_sha256": files[manifest.name]})
+            if isinstance(exc, OutputError):
+                raise
+            raise pack.cannot_write(out, exc) from None
+    finally:
+        staging.discard()
+    return [given / rel for rel in sorted(files)]     # under the folder as the caller named it
+
+
+def _note_removed(case: Case, line: str, say: Say) -> None:
+    """Say what was cleaned beside the pack, and log it: an interrupted run may have logged a
+    pack that it never put in place."""
+    say(line)
+    evidence.append_custody(case, "pack_cleanup", {"note": line})
+
+
+def _write_files(prepared: Prepared, out: Path, stamp: str,
+                 progress: Callable[[Iterable], Iterable]) -> dict[Path, str]:
+    """Every file of the pack into ``out``; returns each file's SHA-256, taken by the process
+    that wrote it."""
     from .reports import complaints, html, pdf  # heavy (fpdf2): only the report needs them
 
     case, result = prepared.case, prepared.analysis
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = generated_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     after = contact_rows(result.tables["respondent_after"], case.timezone)
-    written: dict[Path, str] = {}       # file -> its SHA-256, for the custody log
+    written: dict[Path, str] = {}
     waiting: list[Callable[[], dict[Path, str]]] = []
     inputs = None
 
     def pdf_and_drafts() -> list[Path]:
         capped = dataclasses.replace(inputs, max_rows=case.max_pdf_rows)
         made = [pdf.write(_content.build(capped), out / "report.pdf", stamp)]
-        drafts = complaints.write_all(inputs, _content.report_id(result.summary),
-                                      out / "complaints")
-        return made + _drop_stale_drafts(out / "complaints", drafts)
+        return made + complaints.write_all(inputs, _content.report_id(result.summary),
+                                           out / "complaints")
 
     # The tables, and the PDF with the drafts, need nothing the HTML makes: on a machine that
     # can fork they are written (and hashed) by child processes, sharing the frames rather
     # than copying them, while this one draws the charts and writes report.html.
-    for step in progress(PACK_STEPS):
-        if step == "tables":
-            waiting.append(_parallel.beside(_hashed, _write_tables, prepared, out, after))
-        elif step == "figures":
-            figures = _write_figures(prepared, out / "figures")
-            written |= _hashes([out / "figures" / f"{name}.png" for name in figures])
-            inputs = _report_inputs(prepared, figures, stamp, after)
-            waiting.append(_parallel.beside(_hashed, pdf_and_drafts))
-        elif step == "report.html":
-            written |= _hashed(html.write, _content.build(inputs), out / "report.html")
-        else:       # report.pdf, complaints: started with the figures; wait for them here
-            while waiting:
-                written |= waiting.pop(0)()
-    _log_pack(case, out, written)
-    return list(written)
+    try:
+        for step in progress(PACK_STEPS):
+            if step == "tables":
+                waiting.append(_parallel.beside(_hashed, _write_tables, prepared, out, after))
+            elif step == "figures":
+                figures = _write_figures(prepared, out / "figures")
+                written |= _hashes([out / "figures" / f"{name}.png" for name in figures])
+                inputs = _report_inputs(prepared, figures, stamp, after)
+                waiting.append(_parallel.beside(_hashed, pdf_and_drafts))
+            elif step == "report.html":
+                written |= _hashed(html.write, _content.build(inputs), out / "report.html")
+            else:   # report.pdf, complaints: started with the figures; wait for them here
+                while waiting:
+                    written |= waiting.pop(0)()
+    finally:
+        for wait in waiting:        # a step failed: let the children end before cleaning up
+            with contextlib.suppress(Exception):
+                wait()
+    return written
 
 
 def _hashed(write: Callable[..., list[Path] | Path], *args: object) -> dict[Path, str]:
@@ -149,10 +209,10 @@ def _hashes(paths: list[Path]) -> dict[Path, str]:
     return {p: evidence.sha256_file(p) for p in paths if p.is_file()}
 
 
-def _log_pack(case: Case, out: Path, written: dict[Path, str]) -> None:
+def _log_pack(case: Case, out: Path, files: dict[str, str]) -> None:
     """The custody log records every pack made, with the hash of each file in it."""
-    files = {p.relative_to(out).as_posix(): written[p] for p in sorted(written)}
-    evidence.append_custody(case, "report", {"out": str(out.resolve()), "files": files})
+    evidence.append_custody(case, "report", {"out": str(out.resolve()),
+                                             "files": dict(sorted(files.items()))})
 
 
 def _write_tables(prepared: Prepared, out: Path, after: pd.DataFrame) -> list[Path]:
@@ -174,7 +234,8 @@ def _write_tables(prepared: Prepared, out: Path, after: pd.DataFrame) -> list[Pa
         tables.write_xlsx({"contacts_after_notice": after, "messages": msgs},
                           out / "contacts_after_notice.xlsx")
         written.append(out / "contacts_after_notice.xlsx")
-    shutil.copyfile(evidence.manifest_path(case), out / "manifest.json")
+    # The bytes the pack manifest's case_manifest_sha256 is taken from, read once.
+    (out / "manifest.json").write_bytes(evidence.manifest_path(case).read_bytes())
     written.append(out / "manifest.json")
     summary_path = out / "summary.json"
     summary_path.write_text(json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n",
@@ -234,21 +295,4 @@ def _report_inputs(prepared: Prepared, figures: dict[str, bytes], stamp: str,
         figures=figures, traces=_mail.traces(result, case.own_domains, case.own_hosts),
         generated_at=stamp, tool_version=__version__, accounts=table, suggestions=hints,
         neutralised=_content.count_neutralised([result.messages, after]),
-        manifest_sha256=_manifest_sha256(case))
-
-
-def _manifest_sha256(case: Case) -> str:
-    """The SHA-256 of the bytes of the case's manifest.json, printed on page 1 so a printout
-    can be tied to the files ("" when the sources were never taken in)."""
-    path = evidence.manifest_path(case)
-    return evidence.sha256_file(path) if path.is_file() else ""
-
-
-def _drop_stale_drafts(folder: Path, written: list[Path]) -> list[Path]:
-    """Remove drafts an earlier run left that this run did not write (a stale destination)."""
-    keep = {p.name for p in written}
-    for old in folder.glob("*.txt"):
-        if old.name not in keep and old.name.startswith(("police", "platform-", "mail-abuse-",
-                                                         "phone-")):
-            old.unlink()
-    return written
+        manifest_sha256=evidence.manifest_sha256(case) or "")

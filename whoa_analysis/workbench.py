@@ -319,8 +319,11 @@ def make_pack(prepared: pipeline.Prepared, out: Path,
     the files written with their sizes and hashes. Refuses (EvidenceError) if a source changed."""
     case = prepared.case
     pipeline.ensure_evidence(case, say=lambda _line: None)
+    # Running the notebook again replaces the pack it wrote before (once the new one is
+    # complete), never a folder that holds anything else.
+    earlier = any((Path(out) / name).is_file() for name in ("pack_manifest.json", "summary.json"))
     written = pipeline.write_pack(prepared, Path(out), say=lambda _line: None,
-                                  generated_at=generated_at)
+                                  generated_at=generated_at, force=earlier)
     return pack_files(Path(out), written)
 
 

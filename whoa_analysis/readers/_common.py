@@ -171,10 +171,10 @@ def localize_rows(rows: list[dict], tz: str | None, fmt: str, src: Source,
 def require_tz(tz: str | None, fmt: str) -> str:
     """The declared zone, or an error that says where to declare it."""
     if not tz:
+        reason = f"{fmt}: this format's times carry no time zone; expected the source's zone"
         raise TimezoneRequired(
-            f"{fmt}: this format's times carry no time zone; expected the source's zone: "
-            "add timezone = \"Europe/London\" (for example) to its [[sources]] entry or pass "
-            "--tz Europe/London")
+            f"{reason}: add timezone = \"Europe/London\" (for example) to its [[sources]] "
+            "entry or pass --tz Europe/London", reason=reason)
     try:
         zoneinfo.ZoneInfo(tz)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -240,9 +240,11 @@ def infer_date_order(first: Iterable[int], second: Iterable[int], fmt: str,
         return "dmy"
     if month_first:
         return "mdy"
+    reason = (f"{fmt}: no date in the file has a day over 12, so day/month order cannot be "
+              "told")
     raise DateOrderRequired(
-        f"{fmt}: no date in the file has a day over 12, so day/month order cannot be told; "
-        "expected date_order = \"dmy\" or \"mdy\" in the [[sources]] entry, or --date-order")
+        f"{reason}; expected date_order = \"dmy\" or \"mdy\" in the [[sources]] entry, or "
+        "--date-order", reason=reason)
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
