@@ -94,6 +94,16 @@ def load(path: str | Path) -> Case:
     return _build(file, raw)
 
 
+def parse(file: str | Path, text: str) -> Case:
+    """Validate ``text`` as the case file at ``file`` would be, before it is written there."""
+    file = Path(file).resolve()
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseError(f"{file.name}: not valid TOML ({exc}); fix the syntax") from None
+    return _build(file, raw)
+
+
 def _build(file: Path, raw: dict) -> Case:
     where = file.name
     _check_keys(where, "", raw)
