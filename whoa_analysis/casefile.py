@@ -282,7 +282,8 @@ def _source(export: Export, timezone: str | None) -> list[str]:
         lines.append(f"timezone = {_q(timezone)}    # this export's times carry no time zone")
     elif export.needs_timezone:
         lines += ["# QUESTION: this export's times carry no time zone. In which zone was the",
-                  "# device that made it? Remove the # below and write it (e.g. \"Europe/London\").",
+                  "# device that made it? Remove the # below and write it, such as",
+                  "# \"Europe/London\" (or run whoa init again with --timezone).",
                   '# timezone = "?"']
     if export.needs_date_order:
         lines += ["# QUESTION: no date in this export has a day over 12, so day/month order cannot",

@@ -42,19 +42,39 @@ def appearances(messages: pd.DataFrame) -> pd.DataFrame:
     # Only the columns read here: a wide million-row frame is not copied to count accounts.
     rows = _counted(messages[[c for c in _APPEARANCE_COLUMNS if c in messages]])
     common = {"sent_at": rows["sent_at"], "platform": rows["platform"].astype(str)}
-    sent = pd.DataFrame({"account": _text(rows, "sender"), "as": "sender",
+    sender, named = _text(rows, "sender"), _named(rows)
+    sent = pd.DataFrame({"account": named, "as": "sender",
                          "shown_as": _text(rows, "sender_display"),
                          "person": _text(rows, "sender_person"),
                          "role": _text(rows, "sender_role"), **common})
     got = _recipient_rows(rows, common)
+    # A recipient written by its id (discord:2000...) is the account the case file names
+    # (discord:robz) when the same id, as a sender, was attributed through that name.
+    renamed = pd.DataFrame({"id": sender, "named": named})
+    renamed = renamed[(renamed["id"] != renamed["named"]) & (sent["person"] != "")]
+    renamed = dict(renamed.drop_duplicates("id").itertuples(index=False, name=None))
+    if renamed:
+        got["account"] = got["account"].map(lambda k: renamed.get(k.strip(), k))
     both = pd.concat([sent, got], ignore_index=True)
     for col in ("account", "person", "role"):
         both[col] = both[col].fillna("").astype(str).str.strip()
     return both[both["account"] != ""]
 
 
+def _named(rows: pd.DataFrame) -> pd.Series:
+    """The sender as the case file names the account (``identities``' ``sender_account``) where
+    a person holds it; otherwise as the export gives it."""
+    sender = _text(rows, "sender")
+    if "sender_account" not in rows:
+        return sender
+    named = _text(rows, "sender_account")
+    held = (_text(rows, "sender_person") != "") & (named != "")
+    return named.where(held, sender)
+
+
 _RECIPIENT_COLUMNS = ("recipients", "recipient_account_persons", "recipient_account_roles")
-_APPEARANCE_COLUMNS = ("duplicate_of", "sent_at", "platform", "sender", "sender_display",
+_APPEARANCE_COLUMNS = ("duplicate_of", "sent_at", "platform", "sender", "sender_account",
+                       "sender_display",
                        "sender_person", "sender_role", *_RECIPIENT_COLUMNS)
 #: The columns accounts_table and suggestions read (callers may pass only these).
 READS = (*_APPEARANCE_COLUMNS, "direction")

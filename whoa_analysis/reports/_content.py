@@ -496,7 +496,8 @@ def undetermined(inp: Inputs, rid: str) -> list[Block]:
     limit = allotted(inp)["undetermined"]
     shown = rows if limit is None else rows.head(limit)
     body = [(text(r.get("sent_at_raw", "")), text(iso(r["sent_at"])), text(r["platform"]),
-             text(r["sender"]), DIRECTION_NAMES.get(text(r["direction"]), text(r["direction"])),
+             text(r.get("sender_account", "")) or text(r["sender"]),
+             DIRECTION_NAMES.get(text(r["direction"]), text(r["direction"])),
              text(r.get("undetermined_reason", "")), excerpt(r, 120), evidence_ref(r))
             for _, r in shown.iterrows()]
     out.append(Table(("time as exported", "UTC", "channel", "account", "direction", "why",
