@@ -55,7 +55,8 @@ def test_init_names_every_export_with_its_reader_and_the_unknown_file(sample, tm
     assert all(s.owner == casefile.OWNER_ID for s in case.sources)
     # the accounts seen and the suggestions are in the file as comments
     text = (folder / "case.toml").read_text()
-    assert "#   discord:200000000000000002 shown as Rob" in text
+    # the name an export gives beside the numeric id, to assign the account by either
+    assert "#   discord:200000000000000002 (also discord:robz) shown as Rob" in text
     assert "#   1. whatsapp:dana example -> owner: same display name" in text
 
 

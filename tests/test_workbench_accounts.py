@@ -28,7 +28,8 @@ def test_one_row_per_unassigned_account_and_the_button_saves(case_file):
     assert len(box.children) == len(free) == 3
     row = box.children[free.index("discord:300000000000000003")]
     label, (picker, button, said) = row.children[0], row.children[1].children
-    assert label.value.startswith("discord:300000000000000003, shown as Rob: 4 sent")
+    assert label.value.startswith("discord:300000000000000003 (also discord:robz_back), "
+                                  "shown as Rob: 4 sent")
     assert [value for _, value in picker.options] == ["", "dana", "rob", "sam"]
     button.click()                                   # no person picked: nothing written
     assert said.value.startswith("not saved: pick the person")

@@ -260,7 +260,8 @@ def _accounts_block(draft: Draft) -> list[str]:
     free = draft.accounts[draft.accounts["person"] == ""]
     lines.append("# Accounts seen that no person holds yet (assign with --assign ACCOUNT PERSON):")
     for _, r in free.iterrows():
-        lines.append(_comment(f"{r['account']}  shown as {r['shown_as'] or '-'};  "
+        also = f" (also {r['also_as']})" if r.get("also_as") else ""
+        lines.append(_comment(f"{r['account']}{also}  shown as {r['shown_as'] or '-'};  "
                               f"{int(r['messages'])} sent, {int(r['received'])} received;  "
                               f"{r['platforms']}", "  "))
     if free.empty:

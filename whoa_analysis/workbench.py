@@ -235,7 +235,9 @@ def assign_accounts(case_file: str | Path, accounts: pd.DataFrame, case: Case) -
                                            for p in case.people]
     rows = []
     for _, acc in unclaimed(accounts).iterrows():
-        about = (f"{acc['account']}, shown as {acc['shown_as'] or '-'}: {int(acc['messages'])} "
+        also = f" (also {acc['also_as']})" if acc.get("also_as") else ""
+        about = (f"{acc['account']}{also}, shown as {acc['shown_as'] or '-'}: "
+                 f"{int(acc['messages'])} "
                  f"sent, {int(acc['received'])} received ({acc['platforms']})")
         picker = widgets.Dropdown(options=choices, value="")
         button = widgets.Button(description="save to case file")

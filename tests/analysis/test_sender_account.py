@@ -48,4 +48,7 @@ def test_tables_and_counts_name_the_account_as_the_case_does(sample):
     table, _ = pipeline.accounts(case)
     robz = table.set_index("account").loc["discord:robz"]
     assert (robz["person"], robz["messages"], robz["received"]) == ("rob", 7, 3)
+    assert robz["also_as"] == "discord:200000000000000002"      # the export's id, kept
+    assert table.set_index("account").loc["discord:300000000000000003", "also_as"] == \
+        "discord:robz_back"
     assert not table["account"].str.startswith("discord:2000").any()
