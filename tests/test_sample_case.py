@@ -53,15 +53,22 @@ def test_sample_summary_matches_the_hand_count(sample):
     assert before["total"] == 25
     assert before["by_platform"] == {"discord": 7, "email": 3, "phone": 2, "sms": 3,
                                      "telegram": 4, "whatsapp": 6}
+    # accounts as the case file names them; the ids the exports give them kept apart
+    assert before["by_account"] == {"discord:robz": 7, "email:rob@example.net": 3,
+                                    "phone:+447700900456": 5, "telegram:rob o": 4,
+                                    "whatsapp:rob": 6}
+    assert s["account_ids"] == {"discord:robz": ["discord:200000000000000002"],
+                                "telegram:rob o": ["telegram:user2002"]}
 
     assert s["respondent_group_messages_after_notice"] == 2
     assert s["victim_contacts_after_notice"] == {"total": 1, "by_platform": {"whatsapp": 1}}
     assert s["third_party_contacts_after_notice"]["total"] == 2
     assert s["third_party_contacts_after_notice"]["by_account"] == {
         "email:sam@example.com": 1, "phone:+447700900321": 1}
+    # an account the case does not name: its key, and the name the export shows
     assert s["unattributed_accounts_after_notice"] == [
-        {"account": "discord:300000000000000003", "total": 4},
-        {"account": "phone:+447700900789", "total": 4}]
+        {"account": "discord:300000000000000003", "total": 4, "shown_as": "Rob"},
+        {"account": "phone:+447700900789", "total": 4, "shown_as": "+447700900789"}]
     assert s["undetermined"] == 0
 
 

@@ -99,6 +99,16 @@ def load(path: str | Path, *, missing_ok: bool = False) -> Case:
     return _build(file, raw, missing_ok)
 
 
+def parse(file: str | Path, text: str) -> Case:
+    """Validate ``text`` as the case file at ``file`` would be, before it is written there."""
+    file = Path(file).resolve()
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseError(f"{file.name}: not valid TOML ({exc}); fix the syntax") from None
+    return _build(file, raw)
+
+
 def _build(file: Path, raw: dict, missing_ok: bool = False) -> Case:
     where = file.name
     _check_keys(where, "", raw)

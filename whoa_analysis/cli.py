@@ -82,7 +82,37 @@ def cmd_verify_pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from . import casefile
+
+    draft = casefile.init(args.folder, timezone=args.timezone, region=args.region)
+    found = draft.survey
+    for export in found.exports:
+        print(f"{export.format:<16} {export.path}")
+    for unknown in found.unknown:
+        print(f"{'not read':<16} {unknown.path}: {unknown.why}")
+    print(f"wrote {draft.file}: {len(found.exports)} source(s), "
+          f"{len(found.unknown)} file(s) no reader takes")
+    for question in draft.questions:
+        print(f"question: {question}")
+    if draft.accounts is not None:
+        free = int((draft.accounts["person"] == "").sum())
+        print(f"{len(draft.accounts)} account(s) seen, {free} not yet assigned: "
+              f"whoa accounts {_shown(draft.file)}")
+    return 0
+
+
+def _shown(path: Path) -> str:
+    """The path as the user may type it: relative to here when below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def cmd_accounts(args: argparse.Namespace) -> int:
+    if args.add_person or args.assign or args.accept is not None:
+        return _edit_accounts(args)
     case = case_mod.load(args.case)
     table, suggested = pipeline.accounts(case)
     with pd.option_context("display.max_rows", None, "display.width", 200,
@@ -92,8 +122,28 @@ def cmd_accounts(args: argparse.Namespace) -> int:
         if suggested.empty:
             print("no suggestions")
         else:
-            print("suggestions (add an account to the case file to accept one):")
-            print(suggested.to_string(index=False))
+            print(f"suggestions (accept one with: whoa accounts {args.case} --accept N):")
+            numbered = suggested.copy()
+            numbered.index = range(1, len(numbered) + 1)
+            print(numbered.to_string())
+    return 0
+
+
+def _edit_accounts(args: argparse.Namespace) -> int:
+    from . import casefile
+
+    if args.add_person:
+        if not args.role:
+            raise WhoaError("--add-person: expected --role victim, respondent or third_party")
+        casefile.add_person(args.case, args.add_person, args.role, args.name or "")
+        print(f"added {args.add_person} ({args.role}) to {args.case}")
+    if args.assign:
+        account, person = args.assign
+        casefile.assign(args.case, account, person)
+        print(f"assigned {account} to {person} in {args.case}")
+    if args.accept is not None:
+        case = casefile.accept(args.case, args.accept)
+        print(f"accepted suggestion {args.accept} in {case.file.name}")
     return 0
 
 
@@ -138,8 +188,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"whoa {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     for name, func, text in (("intake", cmd_intake, "hash sources, write manifest and log"),
-                             ("verify", cmd_verify, "re-hash sources against the manifest"),
-                             ("accounts", cmd_accounts, "every account seen, and suggestions")):
+                             ("verify", cmd_verify, "re-hash sources against the manifest")):
         s = sub.add_parser(name, help=text)
         s.add_argument("case", help="path to case.toml")
         s.set_defaults(func=func)
@@ -147,6 +196,21 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--accept-change", metavar="REASON",
                            help="take in sources that changed or vanished since intake (or a "
                            "torn custody entry), recording both hashes and this reason")
+    s = sub.add_parser("init", help="write a draft case.toml from a folder of exports")
+    s.add_argument("folder", help="the folder holding the exports")
+    s.add_argument("--timezone", help="IANA zone of exports whose times carry none, "
+                   "e.g. Europe/London")
+    s.add_argument("--region", help="country of phone numbers without +CC, e.g. GB")
+    s.set_defaults(func=cmd_init)
+    s = sub.add_parser("accounts", help="every account seen, suggestions; assign them")
+    s.add_argument("case", help="path to case.toml")
+    s.add_argument("--assign", nargs=2, metavar=("ACCOUNT", "PERSON"),
+                   help="add ACCOUNT (e.g. discord:robz) to PERSON's accounts in the case file")
+    s.add_argument("--accept", type=int, metavar="N", help="accept suggestion number N")
+    s.add_argument("--add-person", metavar="ID", help="add a person to the case file")
+    s.add_argument("--role", choices=case_mod.ROLES, help="the new person's role")
+    s.add_argument("--name", help="the new person's name")
+    s.set_defaults(func=cmd_accounts)
     s = sub.add_parser("report", help="write the evidence pack")
     s.add_argument("case", help="path to case.toml")
     s.add_argument("--out", required=True, help="folder for the pack (a new one)")
@@ -174,7 +238,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()          # here, where a closed pipe can still be caught
+        return code
+    except BrokenPipeError:
+        return _pipe_closed()
     except EvidenceError as exc:
         print(f"whoa: evidence: {exc}", file=sys.stderr)
         return 1
@@ -184,6 +252,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("whoa: interrupted", file=sys.stderr)
         return 2
+
+
+def _pipe_closed() -> int:
+    """The reader of our output went away (``whoa formats | head -1``): nothing failed here.
+
+    Standard output is pointed at /dev/null so that Python's own flush at exit does not fail
+    again with a traceback; the work (a pack, a case file) is already done."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 0
 
 
 if __name__ == "__main__":

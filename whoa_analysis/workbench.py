@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, accessor, evidence, i18n, ingest, pipeline
+from . import __version__, accessor, casefile, evidence, i18n, ingest, pipeline
 from .analysis import Analysis, contact_rows
 from .case import Case
+from .errors import WhoaError
 from .i18n import N_
 
 #: The words the notebooks print when the victim sent nothing after the request.
@@ -216,6 +217,49 @@ def people_table(case: Case) -> pd.DataFrame:
 def unclaimed(accounts: pd.DataFrame) -> pd.DataFrame:
     """Accounts seen in the sources that nobody in the case file holds."""
     return accounts[accounts["person"] == ""].reset_index(drop=True)
+
+
+def save_assignment(case_file: str | Path, account: str, person: str) -> str:
+    """What the "save to case file" button does (``casefile.assign``, as ``whoa accounts
+    --assign`` does it), told in one line; on any problem the case file is left as it was."""
+    if not person:
+        return f"not saved: pick the person who holds {account} first"
+    try:
+        casefile.assign(case_file, account, person)
+    except WhoaError as exc:
+        return f"not saved: {exc}"
+    return (f"saved: {account} is {person}'s in {Path(case_file).name}; run the notebooks "
+            "again from the top to see it counted")
+
+
+def assign_accounts(case_file: str | Path, accounts: pd.DataFrame, case: Case) -> object:
+    """One row per account nobody holds: what it is, a person picker, a "save to case file"
+    button (ipywidgets; labels are plain text, never markup)."""
+    import ipywidgets as widgets
+
+    choices = [("(pick a person)", "")] + [(visible(f"{p.name} ({p.id}, {p.role})"), p.id)
+                                           for p in case.people]
+    rows = []
+    for _, acc in unclaimed(accounts).iterrows():
+        also = f" (also {acc['also_as']})" if acc.get("also_as") else ""
+        about = (f"{acc['account']}{also}, shown as {acc['shown_as'] or '-'}: "
+                 f"{int(acc['messages'])} "
+                 f"sent, {int(acc['received'])} received ({acc['platforms']})")
+        picker = widgets.Dropdown(options=choices, value="")
+        button = widgets.Button(description="save to case file")
+        said = widgets.Label("")
+        button.on_click(_saver(case_file, str(acc["account"]), picker, said))
+        rows.append(widgets.VBox([widgets.Label(visible(about)),
+                                  widgets.HBox([picker, button, said])]))
+    return widgets.VBox(rows or [widgets.Label("Every account seen is in the case file.")])
+
+
+def _saver(case_file: str | Path, account: str, picker: object, said: object):
+    def save(button: object) -> None:
+        said.value = save_assignment(case_file, account, picker.value)
+        if said.value.startswith("saved"):
+            button.disabled = picker.disabled = True
+    return save
 
 
 # --- 03 timeline -------------------------------------------------------------------------------

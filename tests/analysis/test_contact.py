@@ -108,7 +108,7 @@ def test_new_account_after_the_request_is_unattributed_listed_and_suggested(anal
     msgs = result.messages
     assert (msgs.loc[msgs["sender"] == "discord:robz_back", "sender_person"] == "").all()
     assert result.summary["unattributed_accounts_after_notice"] == [
-        {"account": "discord:robz_back", "total": 2}]
+        {"account": "discord:robz_back", "total": 2, "shown_as": "Rob"}]
     assert result.summary["respondent_contacts_after_notice"]["total"] == 0
     assert "discord:robz_back" in result.summary["course_of_conduct"]["new_accounts_after"]
     hints = seen.suggestions(msgs, result.notice.latest)

@@ -30,3 +30,25 @@ def test_unnormalised_phone_is_recorded_in_the_case_spelling(tmp_path):
     resolved = identities.resolve(df, case)
     assert resolved.loc[0, "sender_person"] == "rob"
     assert resolved.loc[0, "sender_account"] == "phone:+447700900456"
+
+
+def test_tables_and_counts_name_the_account_as_the_case_does(sample):
+    from whoa_analysis import case as case_mod
+    from whoa_analysis import pipeline
+    from whoa_analysis.analysis import contact_rows
+
+    case = case_mod.load(sample / "case.toml")
+    result = pipeline.prepare(case).analysis
+    before = contact_rows(result.tables["respondent_before"], case.timezone)
+    discord = before[before["platform"] == "discord"]
+    assert set(discord["from_account"]) == {"discord:robz"}
+    assert set(discord["from_account_id"]) == {"discord:200000000000000002"}
+    mail = before[before["platform"] == "email"]
+    assert set(mail["from_account_id"]) == {""}        # the case names it as the export does
+    table, _ = pipeline.accounts(case)
+    robz = table.set_index("account").loc["discord:robz"]
+    assert (robz["person"], robz["messages"], robz["received"]) == ("rob", 7, 3)
+    assert robz["also_as"] == "discord:200000000000000002"      # the export's id, kept
+    assert table.set_index("account").loc["discord:300000000000000003", "also_as"] == \
+        "discord:robz_back"
+    assert not table["account"].str.startswith("discord:2000").any()

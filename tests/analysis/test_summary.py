@@ -17,7 +17,7 @@ TOP_KEYS = {"case_id", "tool_version", "messages_total", "duplicates_merged", "n
             "third_party_contacts_after_notice", "unattributed_accounts_after_notice",
             "undetermined", "sources"}
 #: Keys we add beside DESIGN 4.4's (it asks for "at least these").
-EXTRA_KEYS = {"notice_problems", "undetermined_reasons", "course_of_conduct"}
+EXTRA_KEYS = {"notice_problems", "undetermined_reasons", "course_of_conduct", "account_ids"}
 
 
 def _case_rows() -> list[dict]:
@@ -59,7 +59,7 @@ def test_summary_keys_and_types_follow_design_4_4(analyse_rows):
                   "victim_contacts_after_notice"):
         assert all(type(v) is int for v in summary[block]["by_platform"].values())
     assert summary["unattributed_accounts_after_notice"] == [
-        {"account": "discord:robz_back", "total": 1}]
+        {"account": "discord:robz_back", "total": 1, "shown_as": "robz_back"}]
     assert summary["sources"] == []
 
 

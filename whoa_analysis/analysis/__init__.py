@@ -17,7 +17,7 @@ from .notice import Notice
 CONTACT_COLUMNS = ("sent_at_utc", "sent_at_local", "platform", "from_account", "from_name",
                    "from_person", "to", "to_accounts", "conversation", "kind", "excerpt",
                    "source_path", "source_sha256", "locator", "record_sha256", "message_id",
-                   "copies", "warnings")
+                   "copies", "warnings", "from_account_id")
 EXCERPT_CHARS = 200
 
 #: table name -> (direction, period) of the counted rows it holds.
@@ -83,7 +83,7 @@ def contact_rows(rows: pd.DataFrame, tz: str, excerpt: int = EXCERPT_CHARS) -> p
         "sent_at_utc": summary.iso_column(rows["sent_at"]),
         "sent_at_local": summary.local_column(rows["sent_at"], tz),
         "platform": rows["platform"].astype(str),
-        "from_account": rows["sender"], "from_name": rows["sender_display"],
+        "from_account": summary.named_accounts(rows), "from_name": rows["sender_display"],
         "from_person": rows["sender_person"], "to": rows["recipient_persons"],
         "to_accounts": rows["recipients"],
         "conversation": rows["conversation"], "kind": rows["kind"].astype(str),
@@ -91,7 +91,14 @@ def contact_rows(rows: pd.DataFrame, tz: str, excerpt: int = EXCERPT_CHARS) -> p
         "source_sha256": rows["source_sha256"], "locator": rows["locator"],
         "record_sha256": rows["record_sha256"], "message_id": rows["message_id"],
         "copies": copies, "warnings": rows["warnings"],
+        # the account as the export gives it, where the case file names it otherwise
+        "from_account_id": _export_ids(rows),
     }, columns=list(CONTACT_COLUMNS)).reset_index(drop=True)
+
+
+def _export_ids(rows: pd.DataFrame) -> pd.Series:
+    sender = rows["sender"].fillna("").astype(str)
+    return sender.where(sender != summary.named_accounts(rows), "")
 
 
 __all__ = ["CONTACT_COLUMNS", "Analysis", "analyse", "contact_rows", "course_of_conduct",

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..accounts import key_for
 
-ACCOUNT_COLUMNS = ["account", "shown_as", "person", "role", "messages", "received",
+ACCOUNT_COLUMNS = ["account", "shown_as", "also_as", "person", "role", "messages", "received",
                    "first_seen", "last_seen", "platforms"]
 SUGGESTION_COLUMNS = ["account", "suggested_person", "reason"]
 #: Fewer digits than this is a short code or a handle with a number, not a phone number.
@@ -42,19 +42,44 @@ def appearances(messages: pd.DataFrame) -> pd.DataFrame:
     # Only the columns read here: a wide million-row frame is not copied to count accounts.
     rows = _counted(messages[[c for c in _APPEARANCE_COLUMNS if c in messages]])
     common = {"sent_at": rows["sent_at"], "platform": rows["platform"].astype(str)}
-    sent = pd.DataFrame({"account": _text(rows, "sender"), "as": "sender",
+    sender, named = _text(rows, "sender"), _named(rows)
+    # The account's other key: the export's id where the case names it otherwise, else the
+    # name an export gives beside the id (discord:robz beside discord:2000...), so the
+    # volunteer can assign it by either.
+    other = sender.where(named != sender, _text(rows, "sender_alt"))
+    sent = pd.DataFrame({"account": named, "as": "sender",
                          "shown_as": _text(rows, "sender_display"),
+                         "also_as": other.where(other.str.strip().str.casefold() != named, ""),
                          "person": _text(rows, "sender_person"),
                          "role": _text(rows, "sender_role"), **common})
     got = _recipient_rows(rows, common)
+    # A recipient written by its id (discord:2000...) is the account the case file names
+    # (discord:robz) when the same id, as a sender, was attributed through that name.
+    renamed = pd.DataFrame({"id": sender, "named": named})
+    renamed = renamed[(renamed["id"] != renamed["named"]) & (sent["person"] != "")]
+    renamed = dict(renamed.drop_duplicates("id").itertuples(index=False, name=None))
+    if renamed:
+        got["account"] = got["account"].map(lambda k: renamed.get(k.strip(), k))
     both = pd.concat([sent, got], ignore_index=True)
     for col in ("account", "person", "role"):
         both[col] = both[col].fillna("").astype(str).str.strip()
     return both[both["account"] != ""]
 
 
+def _named(rows: pd.DataFrame) -> pd.Series:
+    """The sender as the case file names the account (``identities``' ``sender_account``) where
+    a person holds it; otherwise as the export gives it."""
+    sender = _text(rows, "sender")
+    if "sender_account" not in rows:
+        return sender
+    named = _text(rows, "sender_account")
+    held = (_text(rows, "sender_person") != "") & (named != "")
+    return named.where(held, sender)
+
+
 _RECIPIENT_COLUMNS = ("recipients", "recipient_account_persons", "recipient_account_roles")
-_APPEARANCE_COLUMNS = ("duplicate_of", "sent_at", "platform", "sender", "sender_display",
+_APPEARANCE_COLUMNS = ("duplicate_of", "sent_at", "platform", "sender", "sender_account",
+                       "sender_alt", "sender_display",
                        "sender_person", "sender_role", *_RECIPIENT_COLUMNS)
 #: The columns accounts_table and suggestions read (callers may pass only these).
 READS = (*_APPEARANCE_COLUMNS, "direction")
@@ -68,8 +93,8 @@ def _recipient_rows(rows: pd.DataFrame, common: dict[str, pd.Series]) -> pd.Data
     """
     if not len(rows):
         none = pd.Series([], index=rows.index, dtype=object)
-        return pd.DataFrame({"account": none, "as": "recipient", "shown_as": "", "person": none,
-                             "role": none, **common})
+        return pd.DataFrame({"account": none, "as": "recipient", "shown_as": "", "also_as": "",
+                             "person": none, "role": none, **common})
     keys = pd.DataFrame({c: _text(rows, c).to_numpy() for c in _RECIPIENT_COLUMNS})
     codes = keys.groupby(list(_RECIPIENT_COLUMNS), sort=False).ngroup().to_numpy()
     uniques = keys.drop_duplicates().itertuples(index=False, name=None)
@@ -82,7 +107,7 @@ def _recipient_rows(rows: pd.DataFrame, common: dict[str, pd.Series]) -> pd.Data
     within = np.arange(len(row)) - np.repeat(np.cumsum(counts) - counts, counts)
     pick = starts[codes][row] + within
     return pd.DataFrame({
-        "account": flat[pick, 0], "as": "recipient", "shown_as": "",
+        "account": flat[pick, 0], "as": "recipient", "shown_as": "", "also_as": "",
         "person": flat[pick, 1], "role": flat[pick, 2],
         **{k: v.iloc[row].reset_index(drop=True) for k, v in common.items()},
     })
@@ -112,6 +137,7 @@ def accounts_table(messages: pd.DataFrame) -> pd.DataFrame:
     # appearances, a few distinct names).
     table = pd.DataFrame({
         "shown_as": _distinct(seen[is_sender], "shown_as"),
+        "also_as": _distinct(seen[is_sender], "also_as"),
         "person": _distinct(seen, "person"),
         "role": _distinct(seen, "role"),
         "messages": sender.size(),
@@ -122,7 +148,7 @@ def accounts_table(messages: pd.DataFrame) -> pd.DataFrame:
     }, index=pd.Index(sorted(grouped.groups), name="account"))
     for col in ("messages", "received"):
         table[col] = table[col].fillna(0).astype(int)
-    for col in ("shown_as", "person", "role"):
+    for col in ("shown_as", "also_as", "person", "role"):
         table[col] = table[col].fillna("").astype(str)
     return table.reset_index()[ACCOUNT_COLUMNS]
 

@@ -3,7 +3,10 @@
 Every count is over the counted rows (copies of a message in another export count once) and
 every value is a plain JSON type: ints, strings, None, lists and dicts; times ISO 8601 UTC ``Z``.
 Beside DESIGN 4.4's keys the summary has ``notice_problems`` (why no request could be used),
-``undetermined_reasons`` (reason -> rows) and ``course_of_conduct`` (added by ``analyse``).
+``undetermined_reasons`` (reason -> rows), ``account_ids`` (account as the case file names it ->
+the user ids the exports give it, for Discord, Telegram and Slack) and ``course_of_conduct``
+(added by ``analyse``). Accounts are shown as the case file names them (``named_accounts``);
+an unattributed account carries ``shown_as``, the names the exports show for it.
 """
 
 from __future__ import annotations
@@ -163,8 +166,34 @@ def undetermined(messages: pd.DataFrame) -> pd.DataFrame:
                          & (messages["period"] == "undetermined"))
 
 
+#: Platforms whose exports name accounts by a user id the case file may replace with a name.
+ID_PLATFORMS = ("discord", "telegram", "slack")
+
+
+def named_accounts(rows: pd.DataFrame) -> pd.Series:
+    """Each row's sender as the case file names the account (``discord:robz`` where the export
+    gives the numeric id: ``identities`` sets ``sender_account``), else as the export gives it."""
+    sender = rows["sender"].fillna("").astype(str)
+    if "sender_account" not in rows:
+        return sender
+    named = rows["sender_account"].fillna("").astype(str)
+    return named.where(named != "", sender)
+
+
 def _accounts(rows: pd.DataFrame) -> pd.Series:
-    return rows["sender"].fillna("").where(rows["sender"].fillna("") != "", UNKNOWN_ACCOUNT)
+    named = named_accounts(rows)
+    return named.where(named != "", UNKNOWN_ACCOUNT)
+
+
+def account_ids(rows: pd.DataFrame) -> dict[str, list[str]]:
+    """Account as named -> the ids the exports give it, for platforms with user ids (a platform
+    or the police asks for the id; the report shows the name the case file uses)."""
+    pairs = pd.DataFrame({"named": named_accounts(rows).to_numpy(),
+                          "id": rows["sender"].fillna("").astype(str).to_numpy()})
+    pairs = pairs[(pairs["named"] != pairs["id"]) & (pairs["id"] != "")].drop_duplicates()
+    pairs = pairs.loc[np.array([k.partition(":")[0] in ID_PLATFORMS for k in pairs["id"]],
+                               dtype=bool)]
+    return {str(k): sorted(g["id"]) for k, g in pairs.groupby("named", sort=True)}
 
 
 def _block(rows: pd.DataFrame, *, accounts: bool = True, platforms: bool = True,
@@ -209,8 +238,19 @@ def unattributed(messages: pd.DataFrame, rows: pd.DataFrame | None = None) -> li
     if rows is None:
         rows = contacts(messages, "unattributed_to_victim", "after")
     counts = rows["sender"].astype(str).value_counts()
-    return [{"account": str(k), "total": int(v)}
+    shown = _shown_as(rows)
+    return [{"account": str(k), "total": int(v), "shown_as": shown.get(str(k), "")}
             for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _shown_as(rows: pd.DataFrame) -> dict[str, str]:
+    """Account -> the names the exports show for it, sorted and ``; ``-joined."""
+    if "sender_display" not in rows:
+        return {}
+    pairs = pd.DataFrame({"account": rows["sender"].astype(str).to_numpy(),
+                          "name": rows["sender_display"].fillna("").astype(str).to_numpy()})
+    pairs = pairs[pairs["name"] != ""].drop_duplicates()
+    return {str(k): "; ".join(sorted(set(g["name"]))) for k, g in pairs.groupby("account")}
 
 
 def summarize(messages: pd.DataFrame, notice: Notice, *, case_id: str, tool_version: str,
@@ -244,5 +284,7 @@ def summarize(messages: pd.DataFrame, notice: Notice, *, case_id: str, tool_vers
                                                            rows("unattributed_after")),
         "undetermined": int(len(unplaced)),
         "undetermined_reasons": _counts(unplaced["undetermined_reason"]),
+        "account_ids": account_ids(pd.concat([rows(name) for name in TABLES]))
+        if any(len(rows(name)) for name in TABLES) else {},
         "sources": list(sources),
     }

@@ -676,8 +676,8 @@ def undetermined(inp: Inputs, rid: str) -> list[Block]:
     limit = allotted(inp)["undetermined"]
     shown = rows if limit is None else rows.head(limit)
     body = [(text(r.get("sent_at_raw", "")), _utc_readings(r, _), text(r["platform"]),
-             text(r["sender"]), _(DIRECTION_NAMES.get(text(r["direction"]),
-                                                      text(r["direction"]))),
+             text(r.get("sender_account", "")) or text(r["sender"]),
+             _(DIRECTION_NAMES.get(text(r["direction"]), text(r["direction"]))),
              _(text(r.get("undetermined_reason", ""))), excerpt(r, 120), evidence_ref(r))
             for _i, r in shown.iterrows()]
     out.append(Table((_("time as exported"), _("UTC"), _("channel"), _("account"),
