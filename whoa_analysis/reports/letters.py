@@ -47,8 +47,8 @@ def cease_and_desist(inp: c.Inputs, report_id: str, _: Translate) -> str:
                                                      victim=d.plain(victims),
                                                      platform=c.text(row["platform"])), ""]
         after = summary["respondent_contacts_after_notice"]
-        lines += [_("Since then there have been {total} contacts from your accounts (the first "
-                    "on {first}, the last on {last}, UTC):").format(
+        lines += [_("Since then {total} contacts from you have been recorded (the first on "
+                    "{first}, the last on {last}, UTC), by channel:").format(
                         total=after["total"], first=after.get("first_at") or "-",
                         last=after.get("last_at") or "-")]
         lines += [f"  {d.plain(k)}: {v}" for k, v in after.get("by_platform", {}).items()]
@@ -106,10 +106,13 @@ def _phone_lines(rows: pd.DataFrame, tz: str, _: Translate) -> list[str]:
     out = []
     for n, (_i, r) in enumerate(rows.iterrows(), 1):
         number = c.text(r["sender"]).partition(":")[2] or c.text(r["sender"])
-        what = _("text") if c.text(r["platform"]) == "sms" else _("call")
-        kind = c.text(r.get("call_type", "")) or c.text(r["kind"])
+        sms = c.text(r["platform"]) == "sms"
+        what = _("text") if sms else _("call")
+        kind = c.text(r["kind"]) if sms else c.text(r.get("call_type", ""))
+        if kind and kind not in ("text", "call"):
+            what += f" ({d.plain(kind)})"
         out.append(f"{n}. {d.when(r['sent_at'])} (UTC; {c.local(r['sent_at'], tz) or '-'}) | "
-                   f"{what} ({d.plain(kind)}) | {_('number')} {d.plain(number)} | "
+                   f"{what} | {_('number')} {d.plain(number)} | "
                    f"{_('duration')} {_duration(r, _)} | {_('evidence id')} "
                    f"{d.plain(r['message_id'])}")
     return out

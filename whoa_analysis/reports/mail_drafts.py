@@ -119,9 +119,10 @@ def draft_eml(inp: c.Inputs, text: str, contacts: list[dict], mails: list[Mail],
               _: Translate) -> bytes:
     """The .eml draft: ``text`` as its body, the mails attached."""
     to = addresses(contacts)
-    senders = sorted({_sender_address(m.row) for m in mails} - {""})
+    senders = sorted({_sender(m.row) for m in mails} - {""})
     subject = _("Abuse report: harassing mail sent after a request to stop")
     if senders:
+        # The names are the sender's own words: header_value encodes any line break in them.
         subject += " (" + ", ".join(senders) + ")"
     top = _top_fields(inp, to[:1], subject) + ([("Cc", ", ".join(to[1:]))] if to[1:] else [])
     parts = [(_mime.text_part(text), "8bit")]
@@ -133,6 +134,12 @@ def _top_fields(inp: c.Inputs, to: list[str], subject: str) -> _mime.Fields:
     stamp = pd.Timestamp(inp.generated_at).tz_convert("UTC").to_pydatetime()
     fields = [("X-Unsent", "1"), ("Date", email.utils.format_datetime(stamp))]
     return fields + ([("To", ", ".join(to))] if to else []) + [("Subject", subject)]
+
+
+def _sender(row: dict) -> str:
+    """"Name <address>" of the mail's sender, as far as the row has them."""
+    address, name = _sender_address(row), c.text(row.get("sender_display"))
+    return f"{name} <{address}>" if address and name and name != address else address
 
 
 def _sender_address(row: dict) -> str:
