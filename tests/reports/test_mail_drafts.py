@@ -201,7 +201,7 @@ def test_a_hostile_name_never_creates_a_header_in_any_draft(hostile_pack):
         data = path.read_bytes()
         msg = parse(data)
         for part in msg.walk():
-            assert "bcc" not in {k.lower() for k in part.keys()}, path.name
+            assert "bcc" not in {k.lower() for k in part}, path.name
         for head, _ in raw_parts(data):
             assert not any(line.lower().startswith(b"bcc") for line in head.split(b"\r\n"))
         top = data.split(b"\r\n\r\n", 1)[0]

@@ -108,7 +108,8 @@ def _phone_lines(rows: pd.DataFrame, tz: str, _: Translate) -> list[str]:
         number = c.text(r["sender"]).partition(":")[2] or c.text(r["sender"])
         sms = c.text(r["platform"]) == "sms"
         what = _("text") if sms else _("call")
-        kind = c.text(r["kind"]) if sms else c.text(r.get("call_type", ""))
+        kind = c.text(r["kind"]) if sms else (c.text(r.get("call_type", ""))
+                                              or c.text(r.get("incident_kind", "")))
         if kind and kind not in ("text", "call"):
             what += f" ({d.plain(kind)})"
         out.append(f"{n}. {d.when(r['sent_at'])} (UTC; {c.local(r['sent_at'], tz) or '-'}) | "
