@@ -209,3 +209,43 @@ def test_without_the_trace_module_the_appendix_says_so(tmp_path, monkeypatch):
     from whoa_analysis.reports import _mail
 
     assert _mail.tracer() is None
+
+
+WEB_SOURCES = """
+[[sources]]
+path = "exports/page.warc"
+format = "web_capture"
+
+[[sources]]
+path = "exports/page.mhtml"
+format = "web_capture"
+"""
+
+
+def test_web_host_draft_names_each_saved_page_with_its_host_ip_time_and_hash(tmp_path, sample):
+    folder = tmp_path / "case"
+    case_file = make_case(folder, ROWS[:2], extra=WEB_SOURCES)
+    warc = (sample / "formats/web/the-truth-about-dana.warc").read_bytes()
+    # the first capture records the server's address (a header field: lengths unchanged)
+    warc = warc.replace(b"WARC-Type: response\r\n", b"WARC-Type: response\r\n"
+                        b"WARC-IP-Address: 192.0.2.80\r\n", 1)
+    (folder / "exports" / "page.warc").write_bytes(warc)
+    (folder / "exports" / "page.mhtml").write_bytes(
+        (sample / "formats/web/the-truth-about-dana.mhtml").read_bytes())
+    run_pack(case_file, tmp_path / "pack")
+    body = (tmp_path / "pack" / "complaints" / "web-host.txt").read_text(encoding="utf-8")
+    assert body.startswith(complaints.DRAFT)
+    assert body.count("===== ") == 1 and "===== 1. Host: example.com =====" in body
+    assert body.count("URL: https://example.com/the-truth-about-dana") == 3   # 2 WARC + MHTML
+    assert "IP address the capture recorded: 192.0.2.80" in body
+    assert body.count("IP address the capture recorded: not recorded in the capture") == 2
+    assert "Captured at: 2024-03-13T18:20:11Z" in body
+    assert "look up the abuse contact of the host of example.com" in body
+    case = case_mod.load(case_file)
+    msgs = pipeline.prepare(case).analysis.messages
+    for sha in msgs.loc[msgs["source_format"] == "web_capture", "record_sha256"]:
+        assert f"SHA-256 of the capture record: {sha}" in body
+
+
+def test_no_web_host_draft_without_saved_pages(pack):
+    assert "web-host.txt" not in drafts(pack)

@@ -183,9 +183,9 @@ def _host_section(inp: c.Inputs, n: int, host: str, rows: list[dict], _: Transla
                                 "IP address (a WHOIS look-up of the IP or domain names it). "
                                 "This tool works offline and looked up nothing.]").format(
                                     host=shown),
-             f"{_('Subject')}: {_('Report of a page used to harass a person')}", "",
-             _("The page(s) below are about the person I support and were made to harass "
-               "them. They were saved as follows:"), ""]
+             f"{_('Subject')}: {_('Abuse report: a page about a person I support')}", "",
+             _("The page(s) below are about the person I support, who is being contacted "
+               "against their wishes. They were saved as follows:"), ""]
     for k, r in enumerate(rows, 1):
         url = c.text(r.get("url") or r.get("conversation"))
         ip = recorded_ip(inp, r)
