@@ -249,3 +249,21 @@ def test_web_host_draft_names_each_saved_page_with_its_host_ip_time_and_hash(tmp
 
 def test_no_web_host_draft_without_saved_pages(pack):
     assert "web-host.txt" not in drafts(pack)
+
+
+def test_drafts_speak_the_case_language_and_quote_evidence_as_it_is(tmp_path):
+    case = case_mod.load(make_case(tmp_path / "case"))
+    # Case.language arrives separately; the drafts read it wherever the case has it.
+    object.__setattr__(case, "language", "de")
+    pipeline.ensure_evidence(case, say=lambda _: None)
+    pipeline.write_pack(pipeline.prepare(case), tmp_path / "pack", say=lambda _: None,
+                        generated_at=STAMP)
+    found = drafts(tmp_path / "pack")
+    police = found["police.txt"]
+    assert police.startswith("ENTWURF — vor dem Senden prüfen. Es wurde nichts gesendet.")
+    assert "Dieser Bericht gibt Tatsachen aus den Quellen wieder" in police
+    assert 'Ihr Wortlaut: "Do not contact me in any way in the future."' in police
+    assert "Aufforderung, jeden Kontakt zu unterlassen" in found["cease-and-desist.txt"]
+    assert "Anruf" in found["phone-trace-request.txt"]
+    assert "Nachrichten nach der Aufforderung (4), Zeiten in UTC:" in \
+        found["platform-discord.txt"]
