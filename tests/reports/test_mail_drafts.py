@@ -272,3 +272,19 @@ def test_a_locator_cannot_leave_its_source_folder(tmp_path):
     (tmp_path / "box" / "cur" / "link").symlink_to(tmp_path / "secret")
     with pytest.raises(ValueError):
         _originals._file(tmp_path / "box", "cur/link")
+
+
+def test_drafts_an_earlier_run_left_are_removed(sample_pack, tmp_path):
+    _, prepared, _ = sample_pack
+    out = tmp_path / "pack"
+    stale = [out / "complaints" / n for n in ("mail-abuse-07.eml", "arf/009.eml",
+                                              "platform-x/messages.csv", "phone-network.txt")]
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"old")
+    kept = out / "complaints" / "my-notes.md"            # not ours: left alone
+    kept.write_bytes(b"mine")
+    pipeline.write_pack(prepared, out, say=lambda _: None, generated_at=STAMP)
+    assert [p for p in stale if p.exists()] == []
+    assert not (out / "complaints" / "platform-x").exists() and kept.exists()
+    assert (out / "complaints" / "mail-abuse-02.eml").is_file()

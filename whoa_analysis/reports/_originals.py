@@ -118,14 +118,20 @@ def _file(path: Path, rel: str) -> bytes:
     return target.read_bytes()
 
 
+#: Bytes read at a time when cutting one message out of an mbox (the reader's 8 MiB chunks
+#: would read that much again for every mail attached).
+_MBOX_CHUNK = 1 << 16
+
+
 def _mbox_message(path: Path, member: str | None, offset: int) -> bytes:
+    """The message after the envelope line at ``offset``, cut by the reader's own rule."""
     if member is None:
         with open(path, "rb") as fh:
             fh.seek(offset)
-            return next(mbox.messages(fh, origin=offset))[2]
+            return next(mbox.messages(fh, _MBOX_CHUNK, origin=offset))[2]
     with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
         fh.seek(offset)
-        return next(mbox.messages(fh, origin=offset))[2]
+        return next(mbox.messages(fh, _MBOX_CHUNK, origin=offset))[2]
 
 
 def _warc_record(path: Path, n: int) -> bytes:

@@ -156,6 +156,9 @@ def _drop_stale(folder: Path, written: list[Path]) -> None:
     for old in stale:
         if old not in keep and old.is_file() and not old.is_symlink() and _ours(old.name):
             old.unlink()
+    for pack in folder.glob("platform-*/"):
+        if pack.is_dir() and not pack.is_symlink() and not any(pack.iterdir()):
+            pack.rmdir()
 
 
 def _ours(name: str) -> bool:
