@@ -148,7 +148,7 @@ def _pdf_blocks(inp: c.Inputs, desk: str, table: pd.DataFrame, _: Translate) -> 
     rows = [tuple(c.text(v) for v in r) for r in table[
         ["sent_at_utc", "from_account", "from_name", "conversation", "kind", "excerpt",
          "message_id"]].itertuples(index=False)]
-    return [c.Heading(f"{desk}: {_('messages after the request to stop')}", 1),
+    return [c.Heading(desk, 1), c.Para(_("Messages after the request to stop"), "strong"),
             c.Para(_(d.DRAFT), "warning"),
             c.Para(d.notice_line(inp, _)),
             c.Para(_("{count} message(s) after the request, times in UTC. messages.csv holds "
