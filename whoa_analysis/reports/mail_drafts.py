@@ -45,6 +45,9 @@ COLUMNS = ("message_id", "sent_at", "platform", "sender", "sender_display", "sub
            "source_path", "source_format", "locator", "record_sha256", _mail.HEADERS,
            _mail.MESSAGE_ID)
 _DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+#: Characters of data (a subject, a name) put in a Subject field: a hostile mail's 50 MB header
+#: must not make a draft's header as long.
+SUBJECT_PART = 200
 _RETURN_PATH = re.compile(r"(?im)^return-path:[ \t]*<([^<>\r\n]*)>")
 
 
@@ -123,7 +126,8 @@ def draft_eml(inp: c.Inputs, text: str, contacts: list[dict], mails: list[Mail],
     subject = _("Abuse report: harassing mail sent after a request to stop")
     if senders:
         # The names are the sender's own words: header_value encodes any line break in them.
-        subject += " (" + ", ".join(senders) + ")"
+        more = f", +{len(senders) - 3}" if len(senders) > 3 else ""
+        subject += " (" + ", ".join(s[:SUBJECT_PART] for s in senders[:3]) + more + ")"
     top = _top_fields(inp, to[:1], subject) + ([("Cc", ", ".join(to[1:]))] if to[1:] else [])
     parts = [(_mime.text_part(text), "8bit")]
     parts += [p for p in (attachment(inp, m, _) for m in mails) if p is not None]
@@ -152,7 +156,7 @@ def _sender_address(row: dict) -> str:
 def arf(inp: c.Inputs, mail: Mail, _: Translate) -> bytes:
     """One RFC 5965 feedback report for ``mail``."""
     to = addresses(mail.contacts)
-    subject = _("Abuse report") + ": " + c.text(mail.row.get("subject"))
+    subject = _("Abuse report") + ": " + c.text(mail.row.get("subject"))[:SUBJECT_PART]
     human = _mime.text_part(_arf_text(inp, mail, _))
     report = _mime.fields_part(feedback_fields(inp, mail), "message/feedback-report")
     original = attachment(inp, mail, _) if mail.original.ok else None
