@@ -7,7 +7,8 @@ markup and hostile file names. One pack is built (module fixture) and every outp
 - messages.parquet: the exact text of every payload;
 - report.html: no markup from the data becomes a tag or attribute; the CSP forbids scripts and
   remote loads;
-- complaints: fixed file names, plain text with controls shown;
+- complaints: fixed file names, plain text with controls shown, .eml drafts whose headers no
+  data can add to, platform-pack CSVs neutralised;
 - the notebook table (workbench.show): escaped HTML;
 - nothing written outside the output folder (besides the case's manifest and custody log).
 """
@@ -152,7 +153,8 @@ def _csv_cells(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("name", ["messages.csv", "contacts_after_notice.csv",
                                   "victim_messages_after_notice.csv", "undetermined.csv",
-                                  "unattributed_contacts_after_notice.csv", "import_report.csv"])
+                                  "unattributed_contacts_after_notice.csv", "import_report.csv",
+                                  "complaints/platform-whatsapp/messages.csv"])
 def test_no_csv_cell_runs_as_a_formula(built, name):
     cells = _csv_cells(built["pack"] / name)
     assert [c for c in cells if runs_as_formula(c)] == []
@@ -263,23 +265,43 @@ def test_report_fetches_nothing_from_the_tracking_mail(built):
 # --------------------------------------------------------------------------- complaints
 
 
-SLUGS = re.compile(r"(police|platform-[a-z0-9-]+|phone-network|mail-abuse-\d\d)\.txt")
+SLUGS = re.compile(r"(police|platform-[a-z0-9-]+|phone-trace-request|web-host|cease-and-desist"
+                   r"|redaction-key)\.txt|mail-abuse-\d\d\.eml|arf/\d{3}\.eml"
+                   r"|platform-[a-z0-9-]+/(messages\.csv|messages\.pdf|redactions\.txt)")
 
 
 def test_complaint_files_have_fixed_names_and_plain_text(built):
-    drafts = sorted((built["pack"] / "complaints").iterdir())
-    assert drafts and all(SLUGS.fullmatch(p.name) for p in drafts), [p.name for p in drafts]
-    for path in drafts:
+    folder = built["pack"] / "complaints"
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert names and all(SLUGS.fullmatch(n) for n in names), names
+    assert "mail-abuse-01.eml" in names and "arf/001.eml" in names
+    for path in folder.glob("*.txt"):
         text = path.read_text(encoding="utf-8")
         assert "\x00" not in text and "\u202e" not in text and "\r" not in text
         assert "&lt;" not in text and "&#" not in text             # plain text, not HTML
-    police = (built["pack"] / "complaints" / "police.txt").read_text(encoding="utf-8")
+    police = (folder / "police.txt").read_text(encoding="utf-8")
     assert "[U+202E]" in police                        # the RLO shown, not obeyed
+
+
+def test_complaint_drafts_carry_only_our_own_header_fields(built):
+    import email
+    from email import policy
+
+    allowed = {"x-unsent", "date", "to", "cc", "subject", "mime-version", "content-type",
+               "content-transfer-encoding", "content-disposition", "content-description"}
+    drafts = sorted((built["pack"] / "complaints").rglob("*.eml"))
+    assert drafts
+    for path in drafts:
+        msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        parts = [msg, *msg.iter_parts()]
+        for part in parts:
+            assert {k.lower() for k in part} <= allowed, (path.name, part.keys())
+        assert [p.defects for p in parts if p.defects] == []
 
 
 def test_nothing_in_the_pack_is_named_from_content(built):
     allowed = re.compile(r"[a-z_]+\.(csv|parquet|json|html|pdf|xlsx)|figures/[a-z]+\.png|"
-                         r"complaints/" + SLUGS.pattern)
+                         r"complaints/(" + SLUGS.pattern + ")")
     names = [p.relative_to(built["pack"]).as_posix() for p in built["pack"].rglob("*")
              if p.is_file()]
     assert [n for n in names if not allowed.fullmatch(n)] == []

@@ -1,11 +1,25 @@
-"""``complaints/*.txt``: one draft per place to complain. Nothing is ever sent.
+"""``complaints/``: one draft per place to complain. Nothing is ever sent.
 
 Destinations: the abuse desks the mail header trace names (the respondent's mail service, the
 network the mail came from), each platform the respondent used after the request (from the
-offline table ``DESKS`` below), and the police. Each draft gives the facts such a desk asks for:
-times in UTC, message ids, account ids, and for mail the full headers. Of the victim it gives only
-what the desk needs to find the messages (the victim's account on that platform, or the name for
-the police), nothing else. File names are fixed slugs, never taken from message content.
+offline table ``DESKS`` below), the victim's phone network (a trace request), the hosts of saved
+web pages, the person reported (a cease-and-desist letter) and the police. Each draft gives the
+facts such a desk asks for: times in UTC, message ids, account ids, for mail the originals. Of
+the victim it gives only what the desk needs to find the messages (the victim's account on that
+platform, or the name for the police), nothing else. File names are fixed slugs, never taken
+from message content. The layout::
+
+    complaints/police.txt                 the police summary (never redacted)
+    complaints/platform-<name>.txt        a platform's draft, third parties redacted
+    complaints/platform-<name>/           its pack: messages.csv, messages.pdf, redactions.txt
+    complaints/redaction-key.txt          who each [third party N] is (kept, not sent)
+    complaints/mail-abuse-NN.eml          a mail desk's draft, the originals attached
+    complaints/arf/NNN.eml                one RFC 5965 report per offending mail
+    complaints/phone-trace-request.txt    each call and text after the request
+    complaints/web-host.txt               the saved web pages, per host
+    complaints/cease-and-desist.txt       to the person reported: the request, the counts
+
+The drafts' fixed words come from the message catalogue in the case's language (i18n.py).
 """
 
 from __future__ import annotations
@@ -16,10 +30,14 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis.summary import iso
+from ..i18n import Translate
 from . import _content as c
-from . import _mail
+from . import _drafts as d
+from . import _mail, _mime, letters, mail_drafts, platform_packs
+from ._drafts import DRAFT, plain
 
-DRAFT = "DRAFT — review before sending. Nothing has been sent."
+__all__ = ["DESKS", "DRAFT", "plain", "write_all"]
+
 LIST_LIMIT = 500          # messages listed in one draft; the rest are in the CSV
 
 
@@ -70,74 +88,105 @@ DESKS = {
     "imessage": Desk("platform-apple-imessage", "Apple (iMessage)",
                      "In the app: Report Junk under the message; otherwise the police.",
                      "the phone number or Apple ID address, dates and times"),
-    "sms": Desk("phone-network", "The victim's mobile network (nuisance and malicious "
-                "communications team)",
-                "The victim's own network operator; it works with the police on "
-                "malicious-call and text investigations.",
-                "the calling number, dates and times (UTC) of each call or text"),
-    "phone": Desk("phone-network", "The victim's mobile network (nuisance and malicious "
-                  "communications team)",
-                  "The victim's own network operator; it works with the police on "
-                  "malicious-call and text investigations.",
-                  "the calling number, dates and times (UTC) of each call or text"),
     "irc": Desk("platform-irc", "The IRC network's operators",
                 "The network's abuse or staff contact (see its website or MOTD).",
                 "the nickname, hostmask, channel, dates and times"),
 }
 
 
-def plain(value: object, *, one_line: bool = True) -> str:
-    """Text for a draft: control and direction-override characters shown as ``[U+XXXX]``, and
-    (for one-line fields) newlines shown as `` ⏎ `` so every entry stays one line."""
-    out = c.visible(c.text(value))
-    return out.replace("\r\n", " ⏎ ").replace("\n", " ⏎ ").replace("\r", " ⏎ ") if one_line \
-        else out
-
-
 def write_all(inp: c.Inputs, report_id: str, folder: Path) -> list[Path]:
-    """Write every draft into ``folder``; returns the files written (sorted)."""
+    """Write every draft into ``folder``; returns the files written (sorted). Drafts of our own
+    kinds that an earlier run left and this one did not write (a stale destination) go."""
+    _ = d.words(inp.case)
     folder.mkdir(parents=True, exist_ok=True)
-    drafts = {"police": police(inp, report_id)}
-    drafts.update(platforms(inp, report_id))
-    drafts.update(mail_desks(inp, report_id))
+    texts = {"police": police(inp, report_id, _),
+             "cease-and-desist": letters.cease_and_desist(inp, report_id, _)}
+    for name, text in (("phone-trace-request", letters.phone_trace(inp, report_id, _)),
+                       ("web-host", letters.web_host(inp, report_id, _))):
+        if text is not None:
+            texts[name] = text
+    written = _platform_packs(inp, report_id, folder, texts, _)
+    for slug, body in sorted(texts.items()):
+        written.append(_write_text(folder / f"{slug}.txt", body))
+    written += _mail_files(inp, report_id, folder, _)
+    _drop_stale(folder, written)
+    return sorted(written)
+
+
+def _write_text(path: Path, body: str) -> Path:
+    path.write_text(body, encoding="utf-8", newline="\n")
+    return path
+
+
+def _platform_packs(inp: c.Inputs, report_id: str, folder: Path, texts: dict[str, str],
+                    _: Translate) -> list[Path]:
+    """Each platform's (redacted) draft into ``texts``; its pack and the key written."""
     written = []
-    for slug, body in sorted(drafts.items()):
-        path = folder / f"{slug}.txt"
-        path.write_text(body, encoding="utf-8", newline="\n")
-        written.append(path)
+    for slug, rows in platform_rows(inp).items():
+        red = platform_packs.redactor(inp.case, inp.analysis.messages)
+        rows = red.frame(rows)
+        texts[slug] = _platform_draft(inp, report_id, rows, _)
+        written += platform_packs.write_pack(inp, DESKS[str(rows["platform"].iloc[0])].name,
+                                             rows, folder / slug, red, _)
+    if written and inp.case.people_with_role("third_party"):
+        red = platform_packs.redactor(inp.case, inp.analysis.messages)
+        written.append(_write_text(folder / "redaction-key.txt",
+                                   platform_packs.key_text(red, _)))
     return written
 
 
-def _header(to: str, subject: str, report_id: str) -> list[str]:
-    return [DRAFT, "", f"To: {to}", f"Subject: {subject}", f"Evidence report id: {report_id}", ""]
+def _mail_files(inp: c.Inputs, report_id: str, folder: Path, _: Translate) -> list[Path]:
+    """mail-abuse-NN.eml per set of desks, and arf/NNN.eml per offending mail."""
+    mails = mail_drafts.offending(inp)
+    written = []
+    for n, (contacts, items) in enumerate(mail_drafts.desk_groups(mails), 1):
+        text = _mail_draft(inp, report_id, contacts, items, _)
+        path = folder / f"mail-abuse-{n:02d}.eml"
+        path.write_bytes(mail_drafts.draft_eml(inp, text, contacts, items, _))
+        written.append(path)
+    if mails:
+        written += mail_drafts.write_arf(inp, mails, folder / "arf", _)
+    return written
 
 
-def _notice_line(inp: c.Inputs) -> str:
-    row = inp.analysis.notice.row
-    if row is None:
-        return "No stop request was found in the sources (see the report)."
-    return (f"On {iso(row['sent_at'])} the person I am writing for asked this account's "
-            f"holder, by {c.text(row['platform'])}, in writing, not to contact them any more.")
+def _drop_stale(folder: Path, written: list[Path]) -> None:
+    keep = set(written)
+    stale = [*folder.glob("mail-abuse-*.eml"), *folder.glob("platform-*/*"),
+             *folder.glob("arf/[0-9][0-9][0-9].eml"), *folder.glob("*.txt")]
+    for old in stale:
+        if old not in keep and old.is_file() and not old.is_symlink() and _ours(old.name):
+            old.unlink()
+    for pack in folder.glob("platform-*/"):
+        if pack.is_dir() and not pack.is_symlink() and not any(pack.iterdir()):
+            pack.rmdir()
 
 
-def _message_lines(rows: pd.DataFrame) -> list[str]:
+def _ours(name: str) -> bool:
+    return name.endswith(".eml") or name in ("messages.csv", "messages.pdf", "redactions.txt") \
+        or name.startswith(("police", "platform-", "mail-abuse-", "phone-", "web-host",
+                            "cease-and-desist", "redaction-key"))
+
+
+def _message_lines(rows: pd.DataFrame, _: Translate = d.english) -> list[str]:
     out = []
-    for n, (_, r) in enumerate(rows.head(LIST_LIMIT).iterrows(), 1):
-        ids = f"evidence id {plain(r['message_id'])}; source {plain(r['source_path'])} " \
-              f"{plain(r['locator'])}"
+    for n, (_i, r) in enumerate(rows.head(LIST_LIMIT).iterrows(), 1):
+        ids = f"{_('evidence id')} {plain(r['message_id'])}; {_('source')} " \
+              f"{plain(r['source_path'])} {plain(r['locator'])}"
         mail_id = _mail.message_id_header(r)
         if mail_id:
             ids = f"Message-ID {plain(mail_id)}; " + ids
-        out.append(f"{n}. {iso(r['sent_at'])} | {plain(r['platform'])} | from "
+        out.append(f"{n}. {iso(r['sent_at'])} | {plain(r['platform'])} | {_('from')} "
                    f"{plain(r['sender'])} ({plain(r['sender_display'])}) | "
                    f"{plain(r['conversation'])} | {ids}")
         ids = _platform_ids(r)
         if ids:
             out.append(f"   {ids}")
         words = c.excerpt(r, 300)
-        out.append(f"   \"{plain(words)}\"" if words else f"   ({plain(r['kind'])}, no text)")
+        out.append(f"   \"{plain(words)}\"" if words else
+                   f"   ({plain(r['kind'])}, {_('no text')})")
     if len(rows) > LIST_LIMIT:
-        out.append(f"... and {len(rows) - LIST_LIMIT} more, listed in contacts_after_notice.csv.")
+        out.append(_("... and {count} more, listed in contacts_after_notice.csv.").format(
+            count=len(rows) - LIST_LIMIT))
     return out
 
 
@@ -163,32 +212,32 @@ def _discord_link(row: pd.Series) -> str:
     return ""
 
 
-#: What a platform draft reads of each message (the tables hold every column of the frame).
-DRAFT_COLUMNS = ("sent_at", "message_id", "platform", "sender", "sender_display",
-                 "conversation", "conversation_kind", "kind", "body", "subject", "source_path",
-                 "locator", _mail.MESSAGE_ID, *(col for col, _ in PLATFORM_IDS))
-
-
 def _respondent_after(inp: c.Inputs) -> pd.DataFrame:
+    """The respondent's direct and group messages after the request, every column."""
     tables = inp.analysis.tables
     frames = [tables[k] for k in ("respondent_after", "group_after") if k in tables
               and len(tables[k])]
     if not frames:
         return pd.DataFrame(columns=["platform", "sent_at", "message_id"])
-    frames = [f[[col for col in DRAFT_COLUMNS if col in f]] for f in frames]
     return pd.concat(frames).sort_values(["sent_at", "message_id"])
 
 
-def platforms(inp: c.Inputs, report_id: str) -> dict[str, str]:
-    """One draft per desk of a platform the respondent used after the request."""
+def platform_rows(inp: c.Inputs) -> dict[str, pd.DataFrame]:
+    """Desk slug -> the rows of the platform(s) it takes, for each desk used after the request."""
     rows = _respondent_after(inp)
     out: dict[str, list[pd.DataFrame]] = {}
     for platform, group in rows.groupby(rows["platform"].astype(str), sort=True):
         desk = DESKS.get(platform)
         if desk is not None:
             out.setdefault(desk.slug, []).append(group)
-    return {slug: _platform_draft(inp, report_id, pd.concat(groups).sort_values(
-        ["sent_at", "message_id"])) for slug, groups in out.items()}
+    return {slug: pd.concat(groups).sort_values(["sent_at", "message_id"])
+            for slug, groups in sorted(out.items())}
+
+
+def platforms(inp: c.Inputs, report_id: str, _: Translate = d.english) -> dict[str, str]:
+    """One draft per desk of a platform the respondent used after the request (unredacted)."""
+    return {slug: _platform_draft(inp, report_id, rows, _)
+            for slug, rows in platform_rows(inp).items()}
 
 
 def _victim_accounts(inp: c.Inputs, platforms: set[str]) -> list[str]:
@@ -197,98 +246,105 @@ def _victim_accounts(inp: c.Inputs, platforms: set[str]) -> list[str]:
             if a.partition(":")[0].strip().lower() in wanted]
 
 
-def _platform_draft(inp: c.Inputs, report_id: str, rows: pd.DataFrame) -> str:
+def _platform_draft(inp: c.Inputs, report_id: str, rows: pd.DataFrame,
+                    _: Translate = d.english) -> str:
     desk = DESKS[str(rows["platform"].iloc[0])]
     accounts = sorted(set(rows["sender"].astype(str)))
-    lines = _header(f"{desk.name}. Where: {desk.where}",
-                    "Report of harassment: continued contact after a request to stop",
-                    report_id)
-    lines += ["(This route was written down offline; check the platform's current reporting "
-              "route before sending.)", "",
-              f"They usually ask for: {desk.asks}.", "",
-              "I am reporting the account(s) below for contacting the person I support after "
-              "being clearly asked to stop.", "", _notice_line(inp), "",
-              "Account(s) reported: " + ", ".join(plain(a) for a in accounts)]
+    lines = d.header(f"{desk.name}. {_('Where')}: {desk.where}",
+                     _("Report of harassment: continued contact after a request to stop"),
+                     report_id, _)
+    lines += [_("(This route was written down offline; check the platform's current reporting "
+                "route before sending.)"), "",
+              f"{_('They usually ask for')}: {desk.asks}.", "",
+              _("I am reporting the account(s) below for contacting the person I support after "
+                "being clearly asked to stop."), "", d.notice_line(inp, _), "",
+              _("Account(s) reported") + ": " + ", ".join(plain(a) for a in accounts)]
     victim = _victim_accounts(inp, set(rows["platform"].astype(str)))
     if victim:
-        lines.append("The account that received them: " + ", ".join(plain(a) for a in victim))
-    lines += ["", f"Messages after the request ({len(rows)}), times in UTC:", ""]
-    lines += _message_lines(rows)
-    return "\n".join(lines + ["", _sign_off(inp)]) + "\n"
+        lines.append(_("The account that received them") + ": "
+                     + ", ".join(plain(a) for a in victim))
+    lines += ["", _("Messages after the request ({count}), times in UTC:").format(
+        count=len(rows)), ""]
+    lines += _message_lines(rows, _)
+    lines += ["", _("The same messages are in the folder {folder}/ (messages.csv, messages.pdf); "
+                    "people who are neither the person reporting nor the person reported are "
+                    "shown as [third party N].").format(folder=desk.slug)]
+    return d.join(lines + ["", d.sign_off(inp, _)])
 
 
-def mail_desks(inp: c.Inputs, report_id: str) -> dict[str, str]:
-    """One draft per abuse address the header trace names, with the full headers attached."""
-    by_address: dict[str, tuple[dict, list[_mail.MailTrace]]] = {}
-    for item in inp.traces:
-        for contact in _mail.abuse_contacts(item.trace):
-            key = contact["address"].casefold()
-            by_address.setdefault(key, (contact, []))[1].append(item)
-    return {f"mail-abuse-{n:02d}": _mail_draft(inp, report_id, contact, items)
-            for n, (_, (contact, items)) in enumerate(sorted(by_address.items()), 1)}
-
-
-def _mail_draft(inp: c.Inputs, report_id: str, contact: dict,
-                items: list[_mail.MailTrace]) -> str:
-    lines = _header(f"{plain(contact['address'])} ({plain(contact['what'])}; found: "
-                    f"{plain(contact['how_found'])})",
-                    "Abuse report: harassing mail sent after a request to stop", report_id)
-    lines += ["I am reporting mail sent through your service or network to the person I "
-              "support after they asked the sender in writing to stop.", "", _notice_line(inp),
-              "", f"Messages ({len(items)}), times in UTC:", ""]
+def _mail_draft(inp: c.Inputs, report_id: str, contacts: list[dict],
+                items: list[mail_drafts.Mail], _: Translate = d.english) -> str:
+    to = "; ".join(f"{plain(x['address'])} ({plain(x['what'])}; {_('found')}: "
+                   f"{plain(x['how_found'])})" for x in contacts) or \
+        _("[no abuse contact could be found in the headers: fill in the desk's address]")
+    lines = d.header(to, _("Abuse report: harassing mail sent after a request to stop"),
+                     report_id, _)
+    if any(not _mime.is_address(x["address"]) for x in contacts):
+        lines += [_("(A contact above is not a mail address, e.g. a web form: use it there; "
+                    "only mail addresses are filled into the draft's To and Cc.)"), ""]
+    lines += [_("I am reporting mail sent through your service or network to the person I "
+                "support after they asked the sender in writing to stop."), "",
+              d.notice_line(inp, _), "",
+              _("Messages ({count}), times in UTC:").format(count=len(items)), ""]
     for n, item in enumerate(items, 1):
         row, tr = item.row, item.trace
         lines.append(f"{n}. {iso(row['sent_at'])} | Message-ID "
-                     f"{plain(_mail.message_id_header(row))} | From {plain(row['sender'])}")
-        for label, value in (("originating IP", _mail.field(tr, "originating_ip", "")),
-                             ("entered the recipient's provider at", _mail.handoff_text(tr))):
+                     f"{plain(_mail.message_id_header(row))} | {_('From')} "
+                     f"{plain(row['sender'])}")
+        for label, value in ((_("originating IP"), _mail.field(tr, "originating_ip", "")),
+                             (_("entered the recipient's provider at"),
+                              _mail.handoff_text(tr))):
             if value:
                 lines.append(f"   {label}: {plain(value)}")
-    lines += ["", "The full headers of each message follow, exactly as received "
-              "(control characters shown as [U+XXXX]).", ""]
+        lines.append(f"   {_('the message')}: {mail_drafts.attachment_note(inp, item, _)}")
+    lines += ["", _("Each message is attached as it sits in the source, with its full headers; "
+                    "the headers also follow here as text (control characters shown as "
+                    "[U+XXXX])."), ""]
     for n, item in enumerate(items, 1):
-        lines += [f"----- headers of message {n} -----",
+        lines += [f"----- {_('headers of message')} {n} -----",
                   plain(item.row.get(_mail.HEADERS, ""), one_line=False).rstrip("\r\n"),
-                  f"----- end of headers of message {n} -----", ""]
-    return "\n".join(lines + [_sign_off(inp)]) + "\n"
+                  f"----- {_('end of headers of message')} {n} -----", ""]
+    return d.join(lines + [d.sign_off(inp, _)])
 
 
-def police(inp: c.Inputs, report_id: str) -> str:
+def police(inp: c.Inputs, report_id: str, _: Translate = d.english) -> str:
     """A summary for the officer: the request, the counts, every contact after, the sources."""
     case, summary = inp.case, inp.analysis.summary
-    victims = ", ".join(p.name for p in case.people_with_role("victim")) or "(not named)"
-    respondents = ", ".join(p.name for p in case.people_with_role("respondent")) or "(not named)"
-    lines = _header("the police officer dealing with the case",
-                    f"Summary of evidence, case {plain(case.id)}", report_id)
-    lines += [f"Person reporting: {plain(victims)}", f"Person reported: {plain(respondents)}", "",
-              c.NO_LEGAL, "", "The stop request:", _notice_line(inp)]
+    victims = ", ".join(p.name for p in case.people_with_role("victim")) or _("(not named)")
+    respondents = ", ".join(p.name for p in case.people_with_role("respondent")) \
+        or _("(not named)")
+    lines = d.header(_("the police officer dealing with the case"),
+                     _("Summary of evidence, case {case}").format(case=plain(case.id)),
+                     report_id, _)
+    lines += [f"{_('Person reporting')}: {plain(victims)}",
+              f"{_('Person reported')}: {plain(respondents)}", "",
+              _(c.NO_LEGAL), "", _("The stop request:"), d.notice_line(inp, _)]
     row = inp.analysis.notice.row
     if row is not None:
-        lines += [f"Its words: \"{plain(c.text(row['body']) or c.text(row['subject']))}\"",
-                  f"Evidence: {plain(c.evidence_ref(row))}"]
+        lines += [f"{_('Its words')}: \"{plain(c.text(row['body']) or c.text(row['subject']))}\"",
+                  f"{_('Evidence')}: {plain(c.evidence_ref(row))}"]
     after = summary["respondent_contacts_after_notice"]
-    lines += ["", f"Contacts from the reported person after it: {after['total']} "
-              f"(first {after.get('first_at') or '-'}, last {after.get('last_at') or '-'}, UTC)"]
-    lines += [f"  by {plain(k)}: {v}" for k, v in after.get("by_platform", {}).items()]
-    lines += [f"  from account {plain(k)}: {v}" for k, v in after.get("by_account", {}).items()]
-    lines += [f"Posts in group conversations after it: "
+    lines += ["", _("Contacts from the reported person after it: {total} (first {first}, last "
+                    "{last}, UTC)").format(total=after["total"],
+                                           first=after.get("first_at") or "-",
+                                           last=after.get("last_at") or "-")]
+    lines += [f"  {_('by')} {plain(k)}: {v}" for k, v in after.get("by_platform", {}).items()]
+    lines += [f"  {_('from account')} {plain(k)}: {v}"
+              for k, v in after.get("by_account", {}).items()]
+    lines += [f"{_('Posts in group conversations after it')}: "
               f"{summary['respondent_group_messages_after_notice']}"]
     unattributed = summary.get("unattributed_accounts_after_notice", [])
-    lines += [f"Accounts not yet attributed that wrote after it: {len(unattributed)}"]
+    lines += [f"{_('Accounts not yet attributed that wrote after it')}: {len(unattributed)}"]
     lines += [f"  {plain(u['account'])}: {u['total']}" for u in unattributed]
     victim_n = summary["victim_contacts_after_notice"]["total"]
-    lines += [f"Messages from the person reporting to the reported person after it: "
-              f"{victim_n or c.NONE_FOUND} (listed in the report)", ""]
-    lines += ["Contacts after the request, times in UTC:", ""]
-    lines += _message_lines(inp.analysis.tables.get("respondent_after", pd.DataFrame()))
-    lines += ["", "Sources (SHA-256 at intake):"]
-    lines += [f"  {plain(f.get('path'))}  {f.get('size', 0)} bytes  {plain(f.get('sha256'))}"
-              for f in (inp.manifest or {}).get("files", [])]
-    lines += ["", "The full report (report.pdf, report.html) and the tables are in the same "
-              "evidence pack."]
-    return "\n".join(lines + ["", _sign_off(inp)]) + "\n"
-
-
-def _sign_off(inp: c.Inputs) -> str:
-    who = inp.case.prepared_by or "[name of the person sending this]"
-    return f"Sent by: {plain(who)}\n[contact details of the sender]"
+    lines += [_("Messages from the person reporting to the reported person after it: {count} "
+                "(listed in the report)").format(count=victim_n or _(c.NONE_FOUND)), ""]
+    lines += [_("Contacts after the request, times in UTC:"), ""]
+    lines += _message_lines(inp.analysis.tables.get("respondent_after", pd.DataFrame()), _)
+    lines += ["", _("Sources (SHA-256 at intake):")]
+    lines += [f"  {plain(f.get('path'))}  {f.get('size', 0)} {_('bytes')}  "
+              f"{plain(f.get('sha256'))}" for f in (inp.manifest or {}).get("files", [])]
+    lines += ["", _("The full report (report.pdf, report.html) and the tables are in the same "
+                    "evidence pack; the mail originals are attached to the drafts in "
+                    "complaints/ (mail-abuse-NN.eml, arf/).")]
+    return d.join(lines + ["", d.sign_off(inp, _)])
