@@ -29,7 +29,7 @@ Calls and voicemails (``<Name> - Placed|Received|Missed|Voicemail|Recorded - <st
     <div class="deletedStatusContainer">User Deleted: False</div></div>
 
 Times are the ``title`` of ``abbr.dt``/``abbr.published``: ISO 8601 with an offset (instants);
-the shown text is kept in ``shown_time``. A text's ``q`` is the body (entities decoded once,
+the shown text is kept as written in ``shown_time``. A text's ``q`` is the body (entities decoded once,
 ``<br>`` a newline, nothing stripped), images/audio/video/contact cards its attachments (names,
 never opened); texts are platform ``sms``, calls ``phone``. The call type comes from the labels'
 links (``#placed``, ``#received``, ``#missed``, ``#voicemail``, ``#recorded``), else the file
@@ -304,7 +304,7 @@ def _message(doc: _Doc, node: _Node, locator: str) -> dict:
     row = {"locator": locator, "raw": doc.raw(node), "platform": "sms", "body": _text(q),
            "kind": "media" if files else "text", "attachments": ";".join(files),
            "sender_display": name, "_number": number, "_me": me, "record_type": "text",
-           "shown_time": _shown(_text(stamp)), "warnings": []}
+           "shown_time": _text(stamp), "warnings": []}
     if q is None:
         row["warnings"].append("no <q> text in this message")
     row.update(_time(stamp.attrs.get("title", "") if stamp else "", row["warnings"]))
@@ -325,7 +325,7 @@ def _call(doc: _Doc, node: _Node) -> dict:
            "sender_display": name, "_number": number, "_me": kind == "placed",
            "record_type": "call", "conversation": name or number or doc.title,
            "conversation_kind": "direct", "_members": [number] if number else [],
-           "shown_time": _shown(_text(stamp)), "user_deleted": deleted.endswith("True"),
+           "shown_time": _text(stamp), "user_deleted": deleted.endswith("True"),
            "warnings": []}
     if kind == "unknown":
         row["warnings"].append("call type not stated (no label, no type in the file name)")

@@ -89,12 +89,14 @@ def _rows(data: bytes) -> list[dict]:
 
 
 def _gap(data: bytes, start: int, end: int, rows: list[dict]) -> None:
-    """Bytes between elements that are not layout: kept as one unparsed row."""
+    """Bytes between elements that are not layout: kept as one unparsed row (the line breaks
+    around it are layout, not part of it)."""
     raw = data[start:end]
     text = raw.strip()
     if not text or (start == 0 and re.fullmatch(rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]*\?>\s*", raw)):
         return
-    rows.append(unparsed(f"xml:@{start}", raw, "not a Trillian log element (damaged or cut "
+    at = start + raw.index(text[:1])
+    rows.append(unparsed(f"xml:@{at}", text, "not a Trillian log element (damaged or cut "
                          "off): raw bytes kept", platform=PLATFORM))
 
 
