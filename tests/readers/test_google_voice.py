@@ -123,3 +123,16 @@ def test_no_voice_files_is_an_input_error(tmp_path: Path) -> None:
 def test_sniff_is_specific(sample: Path) -> None:
     assert not google_voice.sniff(open_head(sample / "formats/messenger_html/message_1.html"))
     assert not google_voice.sniff(open_head(sample / "formats/google_chat/Google Chat"))
+
+
+def test_bytes_neither_utf8_nor_cp1252_keep_their_record_bytes(tmp_path: Path, sample: Path) -> None:
+    """Found by the mutation fuzzer (a stray 0x81 byte): read as Latin-1, hashed as written."""
+    data = (sample / CALLS / TEXT).read_bytes().replace(b'<div class="message">',
+                                                        b'<div class="message"\x81>', 1)
+    path = tmp_path / TEXT
+    path.write_bytes(data)
+    df = google_voice.read(path)
+    start = data.index(b'<div class="message"\x81>')
+    end = data.index(b"</div>", start) + len(b"</div>")
+    assert df["record_sha256"].iloc[0] == sha256_bytes(data[start:end])
+    assert any("latin-1" in a for a in df.attrs["assumptions"])

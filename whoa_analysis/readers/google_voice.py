@@ -245,7 +245,8 @@ class _Doc:
 
 def _document(name: str, data: bytes, prefix: str, region: str | None, src: Source) -> list[dict]:
     text, warn = decode_text(data)
-    encoding = "utf-8" if not warn else ("cp1252" if "cp1252" in warn else "latin-1")
+    # the codec decode_text used, so a record's text encodes back to the file's own bytes
+    encoding = "utf-8" if not warn else ("latin-1" if "latin-1" in warn else "cp1252")
     if warn:
         src.assume(f"{name}: {warn}")
     tree = _Tree(text)
