@@ -334,7 +334,7 @@ def voice_html(texts: Iterable[str], remote: str = "") -> bytes:
         f'<span class="fn">Rob</span></a></cite>: <q>{html.escape(t, quote=False)}</q></div>'
         for i, t in enumerate(texts))
     return (f'<?xml version="1.0" ?>\n<html><head><title>Rob</title>{extra}</head><body>'
-            f'<div class="hChatLog hfeed">{messages}</div></body></html>').encode("utf-8")
+            f'<div class="hChatLog hfeed">{messages}</div></body></html>').encode()
 
 
 # ----------------------------------------------------------------------------- zips

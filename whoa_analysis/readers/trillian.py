@@ -78,10 +78,9 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
 
 def _rows(data: bytes) -> list[dict]:
     rows: list[dict] = []
-    done, n = 0, 0
-    for m in _ELEMENT.finditer(data):
+    done = 0
+    for n, m in enumerate(_ELEMENT.finditer(data), start=1):
         _gap(data, done, m.start(), rows)
-        n += 1
         rows.append(_element(m.group(0), f"xml:/*[{n}]"))
         done = m.end()
     _gap(data, done, len(data), rows)
