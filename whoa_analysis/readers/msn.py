@@ -83,10 +83,11 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     _dates(rows, tz, date_order, src)
     conversation = src.path.stem
     names = {r["sender_display"] for r in rows if r.get("kind") == "text"}
+    # more than two people writing, or someone joining, makes it a conversation of several
+    kind = "group" if len(names) > 2 or any(r.get("event") == "Join" for r in rows) \
+        else "direct"
     for r in rows:
-        r["conversation"] = conversation
-        r["conversation_kind"] = "group" if len(names) > 2 or any(
-            r2.get("event") == "Join" for r2 in rows) else "direct"
+        r["conversation"], r["conversation_kind"] = conversation, kind
         if isinstance(r.get("warnings"), list):
             r["warnings"] = "; ".join(r["warnings"])
     return src.frame(rows)
