@@ -62,6 +62,8 @@ def test_calls_and_a_voicemail(sample: Path) -> None:
                                owner=("phone:+447700900123",))
     assert placed[["sender", "recipients", "from_owner", "duration_s"]].iloc[0].tolist() == [
         "phone:+447700900123", "phone:+447700900321", True, 250]
+    # the name on a placed call is the one called: never shown as the caller's name
+    assert placed[["sender_display", "called_display"]].iloc[0].tolist() == ["", "Sam"]
 
 
 def test_the_takeout_folder_the_calls_folder_and_the_zip_agree(sample: Path,

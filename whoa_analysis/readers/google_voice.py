@@ -391,6 +391,8 @@ def _people(rows: list[dict], owner: Sequence[str], region: str | None) -> None:
         if mine:
             r["sender"] = other if r["record_type"] == "text" and other else me
             targets = members if r["record_type"] == "text" else [number]
+            if r["record_type"] == "call":      # the name shown is the one called, not the caller
+                r["called_display"], r["sender_display"] = r["sender_display"], ""
         else:
             r["sender"] = other
             targets = members + [me] if r["conversation_kind"] == "group" else [me]
