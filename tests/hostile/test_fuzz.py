@@ -237,7 +237,9 @@ def test_mutated_samples_at_length(tmp_path, fmt, cuts):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["forms.mbox", "WhatsApp Chat with Rob.txt", "sms-1.xml",
-                                  "log.csv", "pixel.eml", "traversal.zip"])
+                                  "log.csv", "pixel.eml", "traversal.zip", "rob.xml", "Rob1.xml",
+                                  "messages.json", "chat_history.json",
+                                  "Rob - Text - 2024-03-11T19_05_00Z.html"])
 @LONG
 @given(cuts=MUTATION)
 def test_mutated_hostile_files_at_length(tmp_path, name, cuts):
