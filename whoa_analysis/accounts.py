@@ -12,7 +12,8 @@ from .errors import CaseError
 #: Platforms an account key may name. ``sms``/``call`` are spellings of ``phone``.
 ACCOUNT_PLATFORMS = frozenset({
     "email", "phone", "whatsapp", "telegram", "signal", "discord", "slack", "messenger",
-    "instagram", "twitter", "imessage", "irc", "im", "googlechat", "web", "other",
+    "instagram", "twitter", "imessage", "irc", "im", "googlechat", "skype", "snapchat", "web",
+    "other",
 })
 _ALIASES = {"sms": "phone", "call": "phone", "tel": "phone", "mail": "email", "x": "twitter",
             "facebook": "messenger"}

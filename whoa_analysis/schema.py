@@ -18,8 +18,8 @@ from .errors import InputError
 
 PLATFORMS = (
     "email", "whatsapp", "telegram", "signal", "discord", "slack", "messenger", "instagram",
-    "twitter", "sms", "phone", "imessage", "irc", "im", "googlechat", "web", "letter",
-    "in_person", "other",
+    "twitter", "sms", "phone", "imessage", "irc", "im", "googlechat", "skype", "snapchat", "web",
+    "letter", "in_person", "other",
 )
 CONVERSATION_KINDS = ("direct", "group", "email")
 TIME_BASES = ("utc", "offset", "epoch", "local_declared", "missing")

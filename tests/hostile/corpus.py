@@ -272,6 +272,71 @@ def sms(body: str, *, address: str = "+447700900456", when_ms: int = 17101500000
             "subject": "null", "body": body, "read": "1", "contact_name": name}
 
 
+# ----------------------------------------------------------------------------- IM and app exports
+
+
+def trillian_xml(texts: Iterable[str]) -> bytes:
+    """A Trillian log: a session start, then one incoming message per text (percent-encoded)."""
+    from urllib.parse import quote
+
+    out = ['<session type="start" time="1710183900" medium="AIM" to="rob" from="dana"/>\n']
+    out += [f'<message type="incoming_privateMessage" time="{1710183905 + i}" medium="AIM" '
+            f'to="dana" from="rob" from_display="Rob" text="{quote(t.encode("utf-8"), safe="")}"/>\n'
+            for i, t in enumerate(texts)]
+    return "".join(out).encode("utf-8")
+
+
+def msn_xml(texts: Iterable[str]) -> bytes:
+    """A Messenger history with one message per text (escaped as Messenger writes it)."""
+    from xml.sax.saxutils import escape
+
+    records = "".join(
+        f'<Message Date="11/03/2024" Time="19:05:00" DateTime="2024-03-11T19:{i % 60:02d}:00.000Z"'
+        f' SessionID="1"><From><User FriendlyName="Rob"/></From><To><User FriendlyName="Dana"/>'
+        f'</To><Text Style="color:#000000; ">{escape(t, {chr(13): "&#13;"})}</Text></Message>'
+        for i, t in enumerate(texts))
+    return ('<?xml version="1.0"?>\n<Log FirstSessionID="1" LastSessionID="1">' + records
+            + "</Log>").encode("utf-8")
+
+
+def skype_json(texts: Iterable[str]) -> bytes:
+    """A Skype messages.json with one RichText message per text."""
+    import json
+
+    messages = [{"id": str(i), "displayName": "Rob", "originalarrivaltime":
+                 f"2024-03-11T19:05:{i % 60:02d}.000Z", "messagetype": "RichText",
+                 "content": t, "from": "8:live:rob", "properties": None}
+                for i, t in enumerate(texts)]
+    return json.dumps({"userId": "8:live:dana", "exportDate": "2024-04-01T10:00",
+                       "conversations": [{"id": "8:live:rob", "displayName": "Rob",
+                                          "MessageList": messages}]}).encode("utf-8")
+
+
+def snapchat_json(texts: Iterable[str]) -> bytes:
+    """A Snapchat chat_history.json (by conversation) with one text per record."""
+    import json
+
+    return json.dumps({"rob_o": [{"From": "rob_o", "Media Type": "TEXT",
+                                  "Created": f"2024-03-11 19:05:{i % 60:02d} UTC", "Content": t,
+                                  "Conversation Title": None, "IsSender": False}
+                                 for i, t in enumerate(texts)]}).encode("utf-8")
+
+
+def voice_html(texts: Iterable[str], remote: str = "") -> bytes:
+    """A Google Voice text conversation with one message per text (HTML-escaped)."""
+    import html
+
+    extra = (f'<link rel="stylesheet" href="{remote}/a.css"><img src="{remote}/p.gif">'
+             if remote else "")
+    messages = "".join(
+        f'<div class="message"><abbr class="dt" title="2024-03-11T19:05:{i % 60:02d}.000-00:00">'
+        f'Mar 11</abbr>: <cite class="sender vcard"><a class="tel" href="tel:+447700900456">'
+        f'<span class="fn">Rob</span></a></cite>: <q>{html.escape(t, quote=False)}</q></div>'
+        for i, t in enumerate(texts))
+    return (f'<?xml version="1.0" ?>\n<html><head><title>Rob</title>{extra}</head><body>'
+            f'<div class="hChatLog hfeed">{messages}</div></body></html>').encode()
+
+
 # ----------------------------------------------------------------------------- zips
 
 
@@ -419,6 +484,15 @@ def hostile_files() -> dict[str, bytes]:
                                       ("/etc/x.eml", Mail().render())]),
         "symlink.zip": symlink_zip([("_chat.txt", "/etc/passwd"), ("a.mbox", "/etc/passwd")]),
         "lying.zip": lying_zip("x.eml", Mail().render() * 100, 40),
+        "Rob - Text - 2024-03-11T19_05_00Z.html": voice_html(
+            [*FORMULAS.values(), *MARKUP.values()], HOSTILE_REMOTE),
+        "messages.json": skype_json([*FORMULAS.values(), *MARKUP.values(), *EXACT]),
+        "chat_history.json": snapchat_json([*FORMULAS.values(), *MARKUP.values(), *EXACT]),
+        "rob.xml": trillian_xml([*FORMULAS.values(), *MARKUP.values(), *EXACT]),
+        "Rob1.xml": msn_xml([*MARKUP.values(), "=1+1", "@SUM(1+1)"]),
+        "msn-xxe.xml": b'<?xml version="1.0"?><!DOCTYPE Log [<!ENTITY x SYSTEM '
+                       b'"file:///etc/passwd">]><Log FirstSessionID="1"><Message Date="1/1/2024"'
+                       b' Time="1:00:00" SessionID="1"><Text>&x;</Text></Message></Log>',
         "nul.bin": b"\x00" * 4096,
         "empty.txt": b"",
     })

@@ -103,6 +103,9 @@ DEEP_INPUTS = {
     "signal": [("chat.json", DEEP)],
     "imessage": [("chat.json", DEEP)],
     "web_capture": [("page.json", DEEP)],
+    "skype": [("messages.json", b'{"conversations": [{"id": "8:a", "MessageList": [' + DEEP
+               + b"]}]}")],
+    "snapchat": [("chat_history.json", b'{"rob_o": [' + DEEP + b"]}")],
 }
 
 

@@ -175,6 +175,38 @@ def test_mbox_any_text_keeps_count(tmp_path, bodies, subject):
     assert df["sender"].eq("email:rob@example.net").all()
 
 
+#: IM and app exports: (file name, builder of a file from texts, format, alphabet the format can
+#: carry). XML cannot carry most control characters (not even as references), so MSN's text
+#: has none but tab, LF and CR; JSON, percent-encoding and HTML carry any character.
+ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+EXPORTS = {
+    "skype": ("messages.json", "skype_json", ANY_TEXT),
+    "snapchat": ("chat_history.json", "snapchat_json", ANY_TEXT),
+    "trillian": ("rob.xml", "trillian_xml", ANY_TEXT),
+    "msn": ("Rob1.xml", "msn_xml", st.text(alphabet=st.characters(
+        blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff") | st.sampled_from(
+        "\t\n\r"), max_size=40)),
+    "google_voice": ("Rob - Text - 2024-03-11T19_05_00Z.html", "voice_html", ANY_TEXT),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPORTS))
+@FUZZ
+@given(data=st.data())
+def test_im_exports_any_text_keeps_count_and_text(tmp_path, fmt, data):
+    from . import corpus as C
+
+    name, builder, alphabet = EXPORTS[fmt]
+    bodies = data.draw(st.lists(alphabet, min_size=1, max_size=10))
+    path = tmp_path / name
+    path.write_bytes(getattr(C, builder)(bodies))
+    df = readers.read(path, fmt, tz=TZ, region="GB")
+    texts = df[df["kind"] != "system"]
+    assert len(texts) == len(bodies)
+    assert texts["body"].tolist() == bodies
+    assert (texts["kind"] == "text").all()
+
+
 # --------------------------------------------------------------------------- at length (slow)
 
 LONG = settings(max_examples=int(os.environ.get("WHOA_FUZZ_EXAMPLES", "300")), deadline=None,
@@ -205,7 +237,9 @@ def test_mutated_samples_at_length(tmp_path, fmt, cuts):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["forms.mbox", "WhatsApp Chat with Rob.txt", "sms-1.xml",
-                                  "log.csv", "pixel.eml", "traversal.zip"])
+                                  "log.csv", "pixel.eml", "traversal.zip", "rob.xml", "Rob1.xml",
+                                  "messages.json", "chat_history.json",
+                                  "Rob - Text - 2024-03-11T19_05_00Z.html"])
 @LONG
 @given(cuts=MUTATION)
 def test_mutated_hostile_files_at_length(tmp_path, name, cuts):

@@ -31,6 +31,8 @@ ZIP_READERS = {
     "twitter_dm": ("data/direct-messages.js", b"window.YTD.direct_messages.part0 = []"),
     "discord_package": ("messages/c1/messages.json",
                         b'[{"ID": 1, "Timestamp": "2024-03-11 10:00:00", "Contents": "x"}]'),
+    "google_voice": ("Takeout/Voice/Calls/Rob - Text - 2024-03-11T19_05_00Z.html",
+                     C.voice_html(["in the zip"])),
 }
 PASSWD = b"root:x:0:0"
 

@@ -61,3 +61,24 @@ def test_to_parquet_leaves_no_file_when_the_export_cannot_be_read(tmp_path):
     with pytest.raises(InputError):
         readers.to_parquet(bad, tmp_path / "x.parquet", "whatsapp", tz="Europe/London")
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_formats_lists_the_im_and_app_export_readers():
+    listed = {row["format"]: row for row in readers.formats()}
+    for name in ("google_voice", "skype", "snapchat", "msn", "trillian"):
+        assert name in listed and listed[name]["patterns"], name
+
+
+def test_every_sample_file_is_recognised_by_exactly_one_reader(sample):
+    """The samples we write are the formats' reference files: none may be claimed twice."""
+    from whoa_analysis.readers._common import open_head
+
+    files = [p for p in sorted((sample / "formats").rglob("*")) if p.is_file()]
+    claimed = 0
+    for path in files:
+        hits = [n for n, m in readers.READERS.items() if m.sniff(open_head(path))]
+        assert len(hits) <= 1, (path, hits)
+        claimed += len(hits)
+    assert claimed >= len(files) - 6      # the side files of folder formats (users.json, ...)
+    for folder in ("google_voice/Takeout", "google_voice/Takeout/Voice/Calls"):
+        assert readers.detect(sample / "formats" / folder) == "google_voice"

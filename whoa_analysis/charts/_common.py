@@ -41,7 +41,7 @@ PLATFORM_MARKERS = {
     "email": "o", "whatsapp": "s", "sms": "^", "phone": "v", "discord": "D", "telegram": "P",
     "signal": "X", "slack": "<", "messenger": ">", "instagram": "p", "twitter": "h",
     "imessage": "H", "irc": "d", "im": "8", "letter": "*", "in_person": "1", "googlechat": "2",
-    "web": "3", "other": "4",
+    "web": "3", "skype": "+", "snapchat": "x", "other": "4",
 }
 LINE_STYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (1, 3)), (0, (8, 2)))
 REQUEST_LABEL = N_("stop request")

@@ -85,6 +85,15 @@ DESKS = {
                        "In the app: the message > Report / block; the Workspace administrator "
                        "where the account belongs to an organisation.",
                        "the address of the account, dates and times"),
+    "skype": Desk("platform-microsoft-skype", "Microsoft (Skype)",
+                  "Microsoft retired Skype in May 2025 (accounts moved to Teams Free): report "
+                  "the account to Microsoft through its online-safety 'report a concern' "
+                  "form; in Teams, the message > More options > Report.",
+                  "the Skype id (live:...), the display name, dates and times"),
+    "snapchat": Desk("platform-snapchat", "Snapchat (Snap Inc.)",
+                     "In the app: press and hold the message or the friend's name > Report; "
+                     "Snapchat's Safety Center support form for harassment.",
+                     "the username, dates and times"),
     "imessage": Desk("platform-apple-imessage", "Apple (iMessage)",
                      "In the app: Report Junk under the message; otherwise the police.",
                      "the phone number or Apple ID address, dates and times"),
