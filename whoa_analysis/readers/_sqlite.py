@@ -14,8 +14,10 @@ stops with an :class:`InputError`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import sqlite3
+import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,19 +133,40 @@ def record_bytes(table: str, rowid: int, values: dict[str, object]) -> bytes:
     in decimal, reals as Python's shortest round-trip ``repr``.
     """
     out = [b"sqlite-row\x00", _field(b"t", table.encode("utf-8")), _field(b"i", b"%d" % rowid)]
+    add, length = out.append, _LENGTH
     for name, value in values.items():
-        tag, payload = _storage(value)
-        out.append(_field(b"t", name.encode("utf-8", "surrogatepass")) + _field(tag, payload))
+        add(_name_field(name))
+        kind = type(value)
+        if kind is Text or kind is bytes:
+            add(b"t" if kind is Text else b"b")
+        elif value is None:
+            add(b"n")
+            value = b""
+        elif kind is int:
+            add(b"i")
+            value = b"%d" % value
+        else:
+            tag, value = _storage(value)
+            add(tag)
+        add(length(len(value)))
+        add(value)
     return b"".join(out)
 
 
+_LENGTH = struct.Struct(">Q").pack
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_field(name: str) -> bytes:
+    return _field(b"t", name.encode("utf-8", "surrogatepass"))
+
+
 def _storage(value: object) -> tuple[bytes, bytes]:
-    if value is None:
-        return b"n", b""
+    """Storage class and payload of a value the fast path above does not take."""
     if isinstance(value, Text):
         return b"t", bytes(value)
     if isinstance(value, bytes):
-        return b"b", value
+        return b"b", bytes(value)
     if isinstance(value, int):
         return b"i", b"%d" % value
     if isinstance(value, float):
@@ -152,7 +175,7 @@ def _storage(value: object) -> tuple[bytes, bytes]:
 
 
 def _field(tag: bytes, payload: bytes) -> bytes:
-    return tag + len(payload).to_bytes(8, "big") + payload
+    return tag + _LENGTH(len(payload)) + payload
 
 
 # --------------------------------------------------------------------------------- the database
@@ -227,54 +250,72 @@ class Database:
     def scan(self, table: str) -> Iterator[Row | Gap]:
         """Every row of ``table`` in rowid order; an unreadable stretch as one :class:`Gap`.
 
-        Each step seeks ``rowid > last`` again, so a b-tree whose pages repeat or loop gives
-        each row once; past damage, seeks further on find where reading can go on.
+        Each batch seeks ``rowid > last`` again, so a b-tree whose pages repeat gives each row
+        once, and one that loops back ends in a gap. When a batch fails, rows are read one at a
+        time up to the damage, then seeks further on find where reading can go on.
         """
         cols = self.tables[table]
         # the table name is one the schema lists, quoted as an identifier; values are bound
-        sql = (f"SELECT rowid, * FROM {_quote(table)} WHERE rowid > ? ORDER BY rowid "  # noqa: S608
-               f"LIMIT {BATCH}")
+        base = f"SELECT rowid, * FROM {_quote(table)} WHERE rowid > ? ORDER BY rowid LIMIT "  # noqa: S608
         last: int | None = None
         while True:
             try:
-                batch = self._run(sql, (_low(last),))
-            except InputError:
-                raise
-            except _ERRORS as exc:
-                resume = self._resume(sql, last)
-                yield Gap(table, last, resume[0][0] if resume else None, _reason(exc))
+                batch = self._run(base + str(BATCH), (_low(last),))
+            except _ERRORS:
+                batch = []
+                for record in self._one_by_one(base, last):
+                    batch.append(record)
+                    last = record[0]
+                    yield Row(table, record[0], dict(zip(cols, record[1:], strict=False)))
+                error = self._error
+                resume = self._resume(base + "1", last)
+                yield Gap(table, last, resume[0][0] if resume else None, error)
                 if not resume:
                     return
-                batch = resume
+                last = resume[0][0] - 1
+                continue
             if not batch:
                 return
             for record in batch:
                 rowid = record[0]
                 if last is not None and rowid <= last:
-                    raise InputError(f"{self.path.name}: table {table!r} gives rowid {rowid} "
-                                     f"after {last}; the b-tree is damaged")
+                    yield Gap(table, last, None, f"the b-tree gives rowid {rowid} after "
+                              f"{last}: its pages loop back or are damaged")
+                    return
                 yield Row(table, rowid, dict(zip(cols, record[1:], strict=False)))
                 last = rowid
 
+    def _one_by_one(self, base: str, last: int | None) -> Iterator[tuple]:
+        """Rows one at a time after ``last`` until one cannot be read (kept in ``_error``)."""
+        self._error = "unreadable"
+        for _ in range(BATCH + 1):
+            try:
+                found = self._run(base + "1", (_low(last),))
+            except _ERRORS as exc:
+                self._error = _reason(exc)
+                return
+            if not found or (last is not None and found[0][0] <= last):
+                self._error = "the b-tree gives rows out of order: its pages are damaged"
+                return
+            last = found[0][0]
+            yield found[0]
+
     def _resume(self, sql: str, last: int | None) -> list[tuple]:
-        """The first readable batch after a failure past ``last`` (searched by seeking)."""
-        low = _low(last)
-        bad, step = low, 1
+        """The first readable row past a failure after ``last`` (searched by seeking)."""
+        bad, step = (0 if last is None else last), 1
         for _ in range(MAX_PROBES):
             probe = bad + step
             if probe >= 2 ** 63 - 1:
                 return []
             try:
-                batch = self._run(sql, (probe,))
-            except InputError:
-                raise
+                found = self._run(sql, (probe,))
             except _ERRORS:
                 bad, step = probe, step * 2
                 continue
-            return self._narrow(sql, bad, probe, batch)
+            return self._narrow(sql, bad, probe, found) if found else []
         return []
 
-    def _narrow(self, sql: str, bad: int, good: int, batch: list[tuple]) -> list[tuple]:
+    def _narrow(self, sql: str, bad: int, good: int, found: list[tuple]) -> list[tuple]:
         """Between a failing and a working threshold, the lowest that works (binary search),
         so rows just past the damage are not skipped."""
         for _ in range(64):
@@ -282,14 +323,14 @@ class Database:
                 break
             mid = (bad + good) // 2
             try:
-                found = self._run(sql, (mid,))
-            except InputError:
-                raise
+                probe = self._run(sql, (mid,))
             except _ERRORS:
                 bad = mid
                 continue
-            good, batch = mid, found
-        return batch
+            if not probe:
+                break
+            good, found = mid, probe
+        return found
 
     def rows(self, table: str) -> tuple[list[Row], list[Gap]]:
         """All rows of a table (and the gaps), or none when the file lacks the table."""
@@ -386,6 +427,7 @@ def owner_phone(owner: Sequence[str], region: str | None) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=65536)
 def handle_key(handle: str, region: str | None) -> str:
     """``email:`` for an address, ``phone:`` for anything else (numbers, short codes)."""
     handle = handle.strip()
