@@ -218,3 +218,39 @@ def test_langchain_rows_whose_text_and_attributed_body_differ_keep_both(corpora)
     assert len(differ) == 4
     row = df.set_index("locator").loc["sqlite:message[252038]"]
     assert row["body"] == "Leila was the tester" and row["attributed_text"] == "Dx *"
+
+
+def test_a_write_ahead_log_beside_is_reported_and_left_alone(tmp_path):
+    db = shutil.copyfile(SAMPLE, tmp_path / "chat.db")
+    wal = tmp_path / "chat.db-wal"
+    wal.write_bytes(b"\x37\x7f\x06\x82" + b"\x00" * 60)
+    readers_df = readers.read(db)
+    assert any("chat.db-wal" in a and "not applied" in a for a in readers_df.attrs["assumptions"])
+    assert wal.read_bytes() == b"\x37\x7f\x06\x82" + b"\x00" * 60
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chat.db", "chat.db-wal"]
+
+
+def test_whoa_read_writes_a_backup_to_csv(tmp_path, capsys):
+    from whoa_analysis.cli import main
+
+    folder = _backup(tmp_path)
+    out = tmp_path / "t.csv"
+    assert main(["read", str(folder), "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert len(table) == len(GEN.MESSAGES) and "Please stop." in table["body"].tolist()
+
+
+def test_an_edited_message_keeps_what_it_said_before(sample):
+    import json
+
+    row = sample.set_index("locator").loc["sqlite:message[12]"]
+    assert row["body"] == "Sorry."
+    assert [v["text"] for v in json.loads(row["edit_history"])] == ["You will regret this",
+                                                                     "Sorry."]
+    assert row["edited_at"] == NOTICE + pd.Timedelta(seconds=4_360)
+    assert "edit_history" in row["warnings"]
+
+
+def test_a_damaged_edit_history_is_said_not_fatal():
+    history, problem = imessage_db.edit_history(b"bplist00\xff\xff")
+    assert history == [] and "not a readable plist" in problem

@@ -28,7 +28,8 @@ When both are stored and differ, ``text`` is the body and the decoded text is ke
 ``phone:+E164`` or ``email:...``. Tapbacks (``associated_message_type`` 2000-2007, removals
 3000-3007) are rows with their ``reaction``; unsent messages (``date_retracted``) are
 ``deleted``; group events (``item_type`` not 0) are ``system``. Attachments are listed by their
-names (text only: nothing is opened).
+names (text only: nothing is opened). An edited message keeps its earlier versions, from
+``message_summary_info``, in ``edit_history`` (JSON).
 
 A backup folder is found by its ``Manifest.db``: ``sms.db`` is the file whose ``relativePath``
 is ``Library/SMS/sms.db`` (domain ``HomeDomain``), stored under its SHA-1 ``fileID``
@@ -38,6 +39,7 @@ is ``Library/SMS/sms.db`` (domain ``HomeDomain``), stored under its SHA-1 ``file
 from __future__ import annotations
 
 import functools
+import json
 import plistlib
 import re
 from collections import defaultdict
@@ -319,8 +321,13 @@ class _Reader:
         if row.int("date_retracted"):
             warnings.append("unsent by the sender (date_retracted set): the text is gone")
             return "deleted"
+        history, problem = edit_history(row.blob("message_summary_info"))
+        extra["edit_history"] = json.dumps(history, ensure_ascii=False) if history else ""
+        if problem:
+            warnings.append(problem)
         if row.int("date_edited"):
-            warnings.append("edited: earlier versions are in message_summary_info (not shown)")
+            warnings.append("edited: the versions before are in edit_history" if history else
+                            "edited: no earlier version is stored")
         return "media" if files else "text"
 
     def _time(self, row: Row, column: str, warnings: list[str], *, required: bool = False,
@@ -349,6 +356,32 @@ def apple_time(value: int | None) -> tuple[pd.Timestamp | None, str]:
     except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime,
             pd.errors.OutOfBoundsTimedelta):
         return None, f"time value {value} is out of range: no time kept"
+
+
+def edit_history(blob: bytes | None) -> tuple[list[dict], str]:
+    """Earlier versions of an edited message from ``message_summary_info`` (a binary plist
+    whose ``ec`` maps each message part to its versions, ``{"d": date, "t": attributedBody}``):
+    ([{"part", "edited_at_raw", "text"}, ...], problem or '')."""
+    if not blob:
+        return [], ""
+    try:
+        info = plistlib.loads(blob)
+    except Exception as exc:  # noqa: BLE001 - plistlib raises many kinds on damaged input
+        return [], f"message_summary_info is not a readable plist ({type(exc).__name__})"
+    edits = info.get("ec") if isinstance(info, dict) else None
+    if not isinstance(edits, dict):
+        return [], ""
+    out = []
+    for part, versions in sorted(edits.items(), key=lambda kv: str(kv[0])):
+        for version in versions if isinstance(versions, list) else []:
+            if not isinstance(version, dict) or not isinstance(version.get("t"), bytes):
+                return out, "message_summary_info holds an edit this reader cannot read"
+            text, error = attributed_text(version["t"])
+            if error:
+                return out, f"an earlier version could not be decoded ({error})"
+            out.append({"part": str(part), "edited_at_raw": str(version.get("d", "")),
+                        "text": text})
+    return out, ""
 
 
 def _reaction(assoc: int) -> str:

@@ -14,6 +14,7 @@ dictionary ``{__kIMMessagePartAttributeName: NSNumber(0)}``.
 
 from __future__ import annotations
 
+import plistlib
 import sqlite3
 from pathlib import Path
 
@@ -91,6 +92,9 @@ MESSAGES = [
      {}),
     (10, 4, 0, 1, 4_100, None, None, {"item_type": 2, "group_title": "Craft club (no Rob)"}),
     (11, 4, 4, 0, 4_200, "Are you OK?", "Are you OK?", {}),
+    # an edited message: what it said first is kept in message_summary_info
+    (12, 1, 1, 0, 4_300, "Sorry.", "Sorry.", {"date_edited": 4_360,
+                                              "edits": ["You will regret this", "Sorry."]}),
 ]
 
 
@@ -151,7 +155,12 @@ def build(path: Path, messages: list[tuple] = MESSAGES, *, seconds: bool = False
                 "date": when, "date_delivered": when + unit if mine else 0,
                 "is_from_me": mine, "is_delivered": 1, "is_finished": 1, "is_sent": mine,
                 "destination_caller_id": "dana@example.org",
-                **{k: v for k, v in extra.items() if k != "service"}}
+                **{k: v for k, v in extra.items() if k not in ("service", "edits")}}
+        if "edits" in extra:           # the versions, as Messages keeps them ('ec' per part)
+            cols["message_summary_info"] = plistlib.dumps(
+                {"ec": {"0": [{"d": (NOTICE_S + offset + 30 * n) * unit,
+                               "t": attributed_body(t)} for n, t in enumerate(extra["edits"])]},
+                 "ep": [0]}, fmt=plistlib.FMT_BINARY)
         for key in ("date_read", "date_retracted", "date_edited"):
             if cols.get(key):
                 cols[key] = (NOTICE_S + cols[key]) * unit
