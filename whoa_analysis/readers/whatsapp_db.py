@@ -202,6 +202,9 @@ class _Base:
         warnings = [f"invalid UTF-8 in {c}: shown with U+FFFD" for c in row.bad_text()]
         word = TYPES.get(type_ if type_ is not None else 0, f"type {type_}")
         group = chat.endswith("@g.us") or chat.endswith("@broadcast")
+        if group and not mine and (not sender_jid or sender_jid == chat):
+            warnings.append("a group message whose sender is not recorded")
+            sender_jid = ""
         sender = self.owner if mine else jid_key(sender_jid, self.region)
         others = [] if group else [jid_key(chat, self.region)]
         when, problem = epoch(row.int(time_col), "ms")
@@ -276,7 +279,9 @@ class _New(_Base):
     def _row(self, row: Row) -> dict:
         chat, subject = self._chat(row.int("chat_row_id"))
         mine = bool(row.int("from_me"))
-        sender = self.jids.get(row.int("sender_jid_row_id") or 0, "") or chat
+        sender = self.jids.get(row.int("sender_jid_row_id") or 0, "")
+        if not sender and not chat.endswith("@g.us"):
+            sender = chat                       # a direct chat's other side is the chat
         media = self.media.get(row.rowid)
         files = []
         if media is not None:
