@@ -135,3 +135,13 @@ def test_every_phone_reader_on_every_phone_file_is_contained(tmp_path, fmt):
         path = _write(folder, name, data)
         assert_contained(read_outcome(path, fmt, seconds=60))
         assert sorted(p.name for p in folder.iterdir()) == [name]
+
+
+def test_a_damaged_schema_whose_error_quotes_invalid_utf8_is_a_clear_error(tmp_path):
+    """Found by the slow mutation fuzzer: SQLite's error message quoted a damaged schema's
+    bytes, which Python failed to decode (a UnicodeDecodeError, not a DatabaseError)."""
+    data = bytearray(C.mmssms_db(["a"]))
+    start = data.index(b"CREATE TABLE sms")
+    data[start + 7:start + 8] = b"\x80"
+    path = _write(tmp_path, "mmssms.db", bytes(data))
+    assert_contained(read_outcome(path, "android_sms_db"))

@@ -36,7 +36,9 @@ MAX_VALUE = 64 << 20
 STEPS_PER_BYTE, MIN_STEPS, STEP_CHECK = 400, 50_000_000, 10_000
 #: Seeks tried past a damaged stretch of a table before the rest is given up as unreadable.
 MAX_PROBES = 200
-_ERRORS = (sqlite3.DatabaseError, sqlite3.Warning, OverflowError, MemoryError)
+#: What SQLite raises on a damaged file; a UnicodeDecodeError comes from an error message that
+#: quotes the file's own bytes (a damaged schema's text), which Python decodes as UTF-8.
+_ERRORS = (sqlite3.DatabaseError, sqlite3.Warning, OverflowError, MemoryError, UnicodeError)
 
 
 class Text(bytes):
