@@ -205,7 +205,8 @@ def test_mutated_samples_at_length(tmp_path, fmt, cuts):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["forms.mbox", "WhatsApp Chat with Rob.txt", "sms-1.xml",
-                                  "log.csv", "pixel.eml", "traversal.zip"])
+                                  "log.csv", "pixel.eml", "traversal.zip", "chat.db",
+                                  "mmssms.db"])
 @LONG
 @given(cuts=MUTATION)
 def test_mutated_hostile_files_at_length(tmp_path, name, cuts):
