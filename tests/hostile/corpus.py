@@ -496,4 +496,118 @@ def hostile_files() -> dict[str, bytes]:
         "nul.bin": b"\x00" * 4096,
         "empty.txt": b"",
     })
+    files.update(phone_files())
     return files
+
+
+# ----------------------------------------------------------------------------- phone databases
+
+
+@functools.cache
+def _phone_generators():
+    """The sample databases' generators (data/sample/formats): real schemas, made in code."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "data" / "sample" / "formats"
+    out = []
+    for rel in ("imessage_db/make_chat_db.py", "android/make_android_dbs.py"):
+        spec = importlib.util.spec_from_file_location(Path(rel).stem, root / rel)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        out.append(module)
+    return tuple(out)
+
+
+def _db_bytes(build) -> bytes:
+    """The bytes of a database ``build(path)`` writes (in a scratch folder, then removed)."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "x.db"
+        build(path)
+        return path.read_bytes()
+
+
+def chat_db(texts: Sequence[str], names: Sequence[str] = ()) -> bytes:
+    """A chat.db with one message per text (every other one only in attributedBody) and one
+    attachment per name on the first message."""
+    imessage, _ = _phone_generators()
+    rows = [(i, 1, 1, i % 2, 60 * i, None if i % 2 else t, t, {})
+            for i, t in enumerate(texts, 1)]
+
+    def build(path):
+        imessage.build(path, rows)
+        if names:
+            import sqlite3
+
+            conn = sqlite3.connect(path)
+            conn.execute("DELETE FROM attachment")
+            conn.execute("DELETE FROM message_attachment_join")
+            for n, name in enumerate(names, 1):
+                conn.execute("INSERT INTO attachment (ROWID, guid, transfer_name, filename) "
+                             "VALUES (?, ?, ?, ?)", (n, f"A{n}", name, name))
+                conn.execute("INSERT INTO message_attachment_join VALUES (1, ?)", (n,))
+            conn.commit()
+            conn.close()
+    return _db_bytes(build)
+
+
+def mmssms_db(bodies: Sequence[str]) -> bytes:
+    """An mmssms.db with one received SMS per body."""
+    _, android = _phone_generators()
+    rows = [(i, 1, "+447700900456", i * 60_000, 1, b) for i, b in enumerate(bodies, 1)]
+    return _db_bytes(lambda path: android.build_mmssms(path, rows))
+
+
+def sqlite_pages(data: bytes) -> tuple[int, int]:
+    """(page size, page count) from an SQLite header."""
+    size = int.from_bytes(data[16:18], "big")
+    return (65536 if size == 1 else size), len(data) // (65536 if size == 1 else size)
+
+
+def damaged_pages(data: bytes, pages: Iterable[int], fill: bytes = b"\xa5") -> bytes:
+    """``data`` with the given 1-based pages overwritten by a repeated byte."""
+    size, _ = sqlite_pages(data)
+    out = bytearray(data)
+    for page in pages:
+        out[(page - 1) * size:page * size] = fill * size
+    return bytes(out)
+
+
+def looping_btree(data: bytes, table: str = "sms") -> bytes:
+    """``data`` with ``table``'s interior root page pointing its right child back at itself
+    (a b-tree that loops: a reader that follows it naively never ends)."""
+    import sqlite3
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "x.db"
+        path.write_bytes(data)
+        conn = sqlite3.connect(path)
+        (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?",
+                               (table,)).fetchone()
+        conn.close()
+    size, _ = sqlite_pages(data)
+    start = (root - 1) * size + (100 if root == 1 else 0)
+    if data[start] != 0x05:
+        raise ValueError(f"table {table!r} has no interior root page (make more rows)")
+    out = bytearray(data)
+    out[start + 8:start + 12] = root.to_bytes(4, "big")
+    return bytes(out)
+
+
+@functools.cache
+def phone_files() -> dict[str, bytes]:
+    """The phone databases of the hostile sweep: hostile text, damage, a loop, encryption."""
+    hostile = [*FORMULAS.values(), *MARKUP.values(), *EXACT]
+    many = mmssms_db([f"msg {i}" for i in range(3000)])
+    return {
+        "chat.db": chat_db(hostile, list(BAD_NAMES.values())),
+        "mmssms.db": mmssms_db(hostile),
+        "damaged-mmssms.db": damaged_pages(many, [sqlite_pages(many)[1] // 2]),
+        "loop-mmssms.db": looping_btree(many),
+        "msgstore.db.crypt14": bytes(range(256)) * 64,
+    }

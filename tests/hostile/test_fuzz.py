@@ -239,7 +239,8 @@ def test_mutated_samples_at_length(tmp_path, fmt, cuts):
 @pytest.mark.parametrize("name", ["forms.mbox", "WhatsApp Chat with Rob.txt", "sms-1.xml",
                                   "log.csv", "pixel.eml", "traversal.zip", "rob.xml", "Rob1.xml",
                                   "messages.json", "chat_history.json",
-                                  "Rob - Text - 2024-03-11T19_05_00Z.html"])
+                                  "Rob - Text - 2024-03-11T19_05_00Z.html",
+                                  "chat.db", "mmssms.db"])
 @LONG
 @given(cuts=MUTATION)
 def test_mutated_hostile_files_at_length(tmp_path, name, cuts):

@@ -28,6 +28,7 @@ NAMES = (
     "twitter_dm", "telegram_json", "telegram_html", "signal", "imessage", "meta_json",
     "meta_html", "irc", "pidgin", "google_chat", "web_capture", "whatsapp", "sms_backup",
     "google_voice", "skype", "snapchat", "msn", "trillian",
+    "imessage_db", "android_sms_db", "android_calllog", "whatsapp_db",
 )
 
 
