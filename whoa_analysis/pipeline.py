@@ -20,7 +20,7 @@ from .analysis import Analysis, analyse, contact_rows, seen
 from .case import Case
 from .errors import EvidenceError
 from .readers import _parallel
-from .reports import _content, _mail, tables
+from .reports import _content, _exhibits, _mail, tables
 
 PACK_STEPS = ("tables", "figures", "report.html", "report.pdf", "complaints")
 
@@ -232,7 +232,8 @@ def _report_inputs(prepared: Prepared, figures: dict[str, bytes], stamp: str,
         manifest=evidence.load_manifest(case), custody=evidence.read_custody(case),
         figures=figures, traces=_mail.traces(result, case.own_domains, case.own_hosts),
         generated_at=stamp, tool_version=__version__, accounts=table, suggestions=hints,
-        neutralised=_content.count_neutralised([result.messages, after]))
+        neutralised=_content.count_neutralised([result.messages, after]),
+        thumbnails=_exhibits.thumbnails(case, result.messages))
 
 
 def _drop_stale_drafts(folder: Path, written: list[Path]) -> list[Path]:

@@ -21,7 +21,7 @@ from .. import schema
 from ..analysis import Analysis, contact_rows
 from ..analysis.summary import iso
 from ..case import Case
-from . import _mail
+from . import _exhibits, _mail
 from .tables import neutralised_count
 
 NONE_FOUND = "none found in the sources listed"
@@ -97,6 +97,7 @@ class Image:
     name: str
     png: bytes
     caption: str
+    width_mm: float = 0          # PDF: 0 fills the text width (charts); thumbnails are smaller
 
 
 Block = Heading | Para | Pre | Table | Image
@@ -118,6 +119,7 @@ class Inputs:
     max_rows: int | None = None  # contact rows shown, all tables together (the PDF's cap);
                                  # None = all
     neutralised: int = 0         # cells neutralised in the CSV/XLSX viewing exports
+    thumbnails: dict[str, bytes] = field(default_factory=dict)  # exhibit message_id -> PNG
 
 
 @dataclass(frozen=True)
@@ -258,7 +260,7 @@ def build(inp: Inputs) -> Report:
     blocks: list[Block] = []
     for section in (cover, parties, stop_request, headline, victim_after, contacts_after,
                     other_after, conduct, undetermined, charts, email_appendix, exhibits,
-                    custody, processing):
+                    media, custody, processing):
         blocks += section(inp, rid)
     title = f"Evidence report: {inp.case.title or inp.case.id}"
     return Report(title, rid, blocks)
@@ -271,7 +273,8 @@ SECTIONS = (("cover", "Cover"), ("parties", "Parties and accounts"),
             ("others", "Other messages to the victim after the request"),
             ("conduct", "Course of conduct"), ("undetermined", "Undetermined rows"),
             ("charts", "Charts"), ("email", "Email technical appendix"),
-            ("exhibits", "Exhibit list"), ("custody", "Custody log"),
+            ("exhibits", "Exhibit list"),
+            ("media", "Screenshots, photos and recordings"), ("custody", "Custody log"),
             ("processing", "Processing log"))
 _TITLES = dict(SECTIONS)
 
@@ -586,6 +589,30 @@ def exhibits(inp: Inputs, rid: str) -> list[Block]:
             for i, f in enumerate(files, 1)]
     return out + [Table(("exhibit", "file", "bytes", "SHA-256"), rows, (0.7, 4, 1.2, 5),
                         mono=(3,))]
+
+
+def media(inp: Inputs, rid: str) -> list[Block]:
+    """Each image as a thumbnail with its hash, time and OCR text; each recording's facts."""
+    shown = _exhibits.rows(inp.analysis.messages)
+    if shown.empty:
+        return [_h("media"), Para("No screenshots, photos or recordings among the sources.")]
+    out: list[Block] = [_h("media"), Para(
+        "Images and recordings taken in as exhibits. A time comes only from the file's own "
+        "metadata or from the case file's pin; the file system's date is shown, labelled, and "
+        "never used. An exhibit counts as a message only when the case file pins it.", "note")]
+    for n, (_, row) in enumerate(shown.iterrows(), 1):
+        label = f"Exhibit {n}: {_exhibits.caption(row, local(row['sent_at'], inp.case.timezone))}"
+        png = inp.thumbnails.get(str(row["message_id"]))
+        if png:
+            out.append(Image(f"exhibit-{n}", png, label, width_mm=_exhibits.width_mm(png)))
+        else:
+            out.append(Para(label))
+        if row.get("ocr_text"):
+            out.append(Para(_exhibits.CHECK, "lead"))
+            out.append(Pre(visible(str(row["ocr_text"]))))
+        if row["warnings"]:
+            out.append(Para(f"Warnings: {row['warnings']}", "note"))
+    return out
 
 
 def custody(inp: Inputs, rid: str) -> list[Block]:
