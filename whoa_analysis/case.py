@@ -6,6 +6,7 @@ Validation is complete before anything is written beside the case: every error i
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
@@ -13,15 +14,18 @@ from pathlib import Path
 
 from . import accounts, i18n
 from .errors import CaseError
+from .schema import PLATFORMS
 
 ROLES = ("victim", "respondent", "third_party")
 DATE_ORDERS = ("dmy", "mdy", "ymd")
 
 _KEYS = {
-    "": {"case", "people", "sources", "notice", "trace", "report"},
+    "": {"case", "people", "sources", "exhibits", "notice", "trace", "report"},
     "case": {"id", "title", "timezone", "region", "prepared_for", "prepared_by", "language"},
     "people": {"id", "role", "name", "accounts", "notes"},
     "sources": {"path", "format", "owner", "timezone", "date_order", "label"},
+    "exhibits": {"path", "platform", "sender", "recipient", "time", "timezone", "text",
+                 "note"},
     "notice": {"message", "phrases"},
     "trace": {"own_domains", "own_hosts"},
     "report": {"xlsx", "max_pdf_rows"},
@@ -49,6 +53,22 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Exhibit:
+    """A screenshot or recording pinned by the volunteer: who sent what to whom, when, as read
+    off the image. Only a pinned exhibit counts as a message (ingest applies the pin)."""
+
+    path: Path                         # absolute
+    relpath: str
+    platform: str
+    sender: str                        # normalised account key or person:<id>
+    recipients: tuple[str, ...]
+    time: str                          # as written: ISO 8601, with an offset or in ``timezone``
+    timezone: str | None = None
+    text: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Case:
     file: Path
     id: str
@@ -57,6 +77,7 @@ class Case:
     region: str | None
     people: tuple[Person, ...]
     sources: tuple[Source, ...]
+    exhibits: tuple[Exhibit, ...] = ()
     notice_message: str = "auto"
     notice_phrases: tuple[str, ...] = ()
     own_domains: tuple[str, ...] = ()
@@ -128,6 +149,7 @@ def _build(file: Path, raw: dict, missing_ok: bool = False) -> Case:
     return Case(
         file=file, id=str(_required(where, case, "case", "id")), title=str(case.get("title", "")),
         timezone=tz, region=region, people=people, sources=sources,
+        exhibits=_exhibits(file, raw.get("exhibits", []), {p.id for p in people}, region),
         notice_message=str(notice.get("message", "auto")),
         notice_phrases=tuple(_str_list(where, "notice.phrases", notice.get("phrases", []))),
         own_domains=tuple(_str_list(where, "trace.own_domains", trace.get("own_domains", []))),
@@ -247,3 +269,63 @@ def _sources(file: Path, items: object, person_ids: set[str], missing_ok: bool =
         out.append(Source(path, rel, str(item.get("format", "auto")), owner, tz, order,
                           str(item.get("label", ""))))
     return tuple(out)
+
+
+def _exhibits(file: Path, items: object, person_ids: set[str],
+              region: str | None) -> tuple[Exhibit, ...]:
+    where = file.name
+    if not isinstance(items, list):
+        raise CaseError(f"{where}: exhibits: expected [[exhibits]] tables")
+    out = []
+    for i, item in enumerate(items):
+        key = f"exhibits[{i}]"
+        _check_keys(where, "exhibits", item)
+        rel = str(_required(where, item, key, "path"))
+        path = (file.parent / rel).resolve()
+        if not path.is_file():
+            raise CaseError(f"{where}: {key}.path: {rel!r} is not a file (looked at {path}); "
+                            "name the image or recording, relative to the case file")
+        platform = str(_required(where, item, key, "platform"))
+        if platform not in PLATFORMS:
+            raise CaseError(f"{where}: {key}.platform: expected one of {', '.join(PLATFORMS)}; "
+                            f"got {platform!r}")
+        sender = _party(where, f"{key}.sender", _required(where, item, key, "sender"),
+                        person_ids, region)
+        recipient = _required(where, item, key, "recipient")
+        recipients = recipient if isinstance(recipient, list) else [recipient]
+        tz = item.get("timezone")
+        out.append(Exhibit(
+            path, rel, platform, sender,
+            tuple(_party(where, f"{key}.recipient", r, person_ids, region) for r in recipients),
+            _pin_time(where, key, item, tz), _zone(where, f"{key}.timezone", tz) if tz else None,
+            str(item.get("text", "")), str(item.get("note", ""))))
+    return tuple(out)
+
+
+def _party(where: str, key: str, value: object, person_ids: set[str],
+           region: str | None) -> str:
+    """An account key (normalised) or ``person:<id>`` of a person in the case."""
+    text = str(value).strip()
+    if text.lower().startswith("person:"):
+        pid = text[7:].strip()
+        if pid not in person_ids:
+            raise CaseError(f"{where}: {key}: {pid!r} is not a person id; expected one of "
+                            f"{', '.join(sorted(person_ids)) or '(no people defined)'}")
+        return "person:" + pid.casefold()
+    try:
+        return accounts.normalise(text, region)
+    except CaseError as exc:
+        raise CaseError(f"{where}: {key}: {exc}") from None
+
+
+def _pin_time(where: str, key: str, item: dict, tz: object) -> str:
+    text = str(_required(where, item, key, "time"))
+    try:
+        stamp = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise CaseError(f"{where}: {key}.time: expected ISO 8601 such as '2024-03-11 19:05' or "
+                        f"'2024-03-11T19:05:00+00:00'; got {text!r}") from None
+    if stamp.tzinfo is None and not tz:
+        raise CaseError(f"{where}: {key}.time: {text!r} has no offset; add timezone = "
+                        "\"Europe/London\" (for example) to the entry, the zone the screen showed")
+    return text

@@ -77,6 +77,8 @@ def read_source(case: Case, index: int) -> pd.DataFrame:
                           date_order=source.date_order, region=case.region)
     except InputError as exc:
         raise _in_case(case, index, exc) from None
+    if case.exhibits and len(df) and (df["source_format"] == "exhibits").any():
+        df = pin_exhibits(df, case)
     df["source_owner"] = _text_column(schema.repeated(source.owner or "", len(df)), df.index)
     # Outputs name sources relative to the case, so a pack reads the same on any machine.
     # Once per distinct path (one per file), not per row: resolving a path a million times
@@ -87,6 +89,56 @@ def read_source(case: Case, index: int) -> pd.DataFrame:
         schema.repeated(relative[0], len(df)) if len(relative) == 1
         else pa.array(relative or [""], pa.large_string()).take(pa.array(codes)), df.index)
     return df
+
+
+PINNED = "pinned by the case file (exhibits[{i}]): platform, sender, recipient and time as the " \
+         "volunteer read them off the exhibit"
+
+
+def pin_exhibits(df: pd.DataFrame, case: Case) -> pd.DataFrame:
+    """Rows of exhibit files the case file pins get the pin's platform, parties and time, so
+    they count as the messages they show; every other exhibit row is left as read."""
+    files = [Path(s) / f if f else Path(s) for s, f in zip(df["source_path"],
+                                                           df["file"].fillna(""))]
+    where = {path.resolve(): n for n, path in enumerate(files)}
+    df = df.copy()
+    for i, pin in enumerate(case.exhibits):
+        n = where.get(pin.path)
+        if n is None:
+            continue
+        first, last, warning = _pin_instants(pin)
+        idx = df.index[n]
+        warnings = [w for w in (df.at[idx, "warnings"], PINNED.format(i=i), warning) if w]
+        for column, value in (("platform", pin.platform), ("sender", pin.sender),
+                              ("recipients", ";".join(pin.recipients)), ("sent_at", first),
+                              ("sent_at_latest", last), ("sent_at_raw", pin.time),
+                              ("conversation_kind", "direct"), ("body", pin.text),
+                              ("time_source", f"case file exhibits[{i}]"),
+                              ("time_basis", "offset" if pin.timezone is None
+                               else "local_declared"),
+                              ("warnings", "; ".join(warnings))):
+            df.at[idx, column] = value
+    return schema.conform(df)
+
+
+def _pin_instants(pin) -> tuple[pd.Timestamp, pd.Timestamp, str]:
+    stamp = pd.Timestamp(pin.time)
+    if stamp.tzinfo is not None:
+        utc = stamp.tz_convert("UTC")
+        return utc, utc, ""
+    from .readers._common import localize
+
+    first, last, warn = localize(pd.Series([stamp]), pin.timezone)
+    return first.iloc[0], last.iloc[0], warn.iloc[0]
+
+
+def unmatched_pins(case: Case, messages: pd.DataFrame) -> list[str]:
+    """The case file's exhibit pins that name a file no exhibits source holds."""
+    pinned = set(messages.loc[messages["warnings"].str.contains("pinned by the case file",
+                                                                 regex=False, na=False),
+                              "time_source"].dropna()) if "time_source" in messages else set()
+    return [p.relpath for i, p in enumerate(case.exhibits)
+            if f"case file exhibits[{i}]" not in pinned]
 
 
 def _text_column(values: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
@@ -131,7 +183,13 @@ def ingest(case: Case, *, workers: int = 1,
         frames = [read_source(case, i) for i in progress(indices)]
     rows = [_report_row(case, s, formats[s.relpath], df) for s, df in zip(case.sources, frames)]
     report = pd.DataFrame(rows, columns=list(IMPORT_COLUMNS))
-    return Ingested(schema.concat(frames), report)
+    messages = schema.concat(frames)
+    missing = unmatched_pins(case, messages)
+    if missing:
+        raise InputError(f"{case.file.name}: exhibits: {missing[0]!r} is in no [[sources]] entry "
+                         "read as exhibits; add its file or folder as a source (format = "
+                         "\"exhibits\") or fix the path")
+    return Ingested(messages, report)
 
 
 def _read_for_pool(args: tuple) -> pd.DataFrame:

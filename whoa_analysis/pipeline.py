@@ -21,7 +21,7 @@ from .case import Case
 from .errors import EvidenceError, OutputError
 from .i18n import N_
 from .readers import _parallel
-from .reports import _content, _mail, tables
+from .reports import _content, _exhibits, _mail, tables
 
 PACK_STEPS = ("tables", "figures", "report.html", "report.pdf", "complaints")
 
@@ -295,4 +295,5 @@ def _report_inputs(prepared: Prepared, figures: dict[str, bytes], stamp: str,
         figures=figures, traces=_mail.traces(result, case.own_domains, case.own_hosts),
         generated_at=stamp, tool_version=__version__, accounts=table, suggestions=hints,
         neutralised=_content.count_neutralised([result.messages, after]),
-        manifest_sha256=evidence.manifest_sha256(case) or "")
+        manifest_sha256=evidence.manifest_sha256(case) or "",
+        thumbnails=_exhibits.thumbnails(case, result.messages))

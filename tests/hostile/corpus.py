@@ -495,6 +495,7 @@ def hostile_files() -> dict[str, bytes]:
                        b' Time="1:00:00" SessionID="1"><Text>&x;</Text></Message></Log>',
         "nul.bin": b"\x00" * 4096,
         "empty.txt": b"",
+        **hostile_images(),
     })
     files.update(phone_files())
     return files
@@ -611,3 +612,24 @@ def phone_files() -> dict[str, bytes]:
         "loop-mmssms.db": looping_btree(many),
         "msgstore.db.crypt14": bytes(range(256)) * 64,
     }
+
+
+def hostile_images() -> dict[str, bytes]:
+    """A decompression bomb, a truncated photo and a megabyte EXIF string, drawn here."""
+    import io
+
+    from PIL import Image
+
+    def png(img: Image.Image, **options: object) -> bytes:
+        out = io.BytesIO()
+        img.save(out, format="PNG", **options)
+        return out.getvalue()
+
+    exif = Image.Exif()
+    exif[0x010E] = "A" * (1 << 20)                                # ImageDescription, 1 MB
+    exif.get_ifd(0x8769)[0x9003] = "2024:03:11 19:05:00" + "x" * (1 << 20)
+    photo = io.BytesIO()
+    Image.new("RGB", (200, 120), (90, 60, 30)).save(photo, format="JPEG")
+    return {"bomb.png": png(Image.new("1", (20000, 20000))),
+            "truncated.jpg": photo.getvalue()[:len(photo.getvalue()) // 2],
+            "exif-1mb.png": png(Image.new("RGB", (8, 8)), exif=exif.tobytes())}

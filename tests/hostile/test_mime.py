@@ -116,3 +116,19 @@ def test_html_mail_with_remote_references_fetches_nothing(tmp_path, monkeypatch)
     assert attempts == []
     assert df["body"].iloc[0].strip() == "Hello"
     assert "tracker.example/pixel.gif" in df["body_html"].iloc[0]     # kept, as text
+
+
+def test_a_long_line_without_a_colon_is_read_in_linear_time(tmp_path):
+    """A binary file (an image) read as mail: its one long line with no colon ends the header
+    block at once; it was tried at every byte (64 KB took half a minute)."""
+    import time
+
+    from whoa_analysis import readers
+
+    path = tmp_path / "image.eml"
+    path.write_bytes(b"\x89PNG\r\n" + b"A" * (1 << 20))
+    start = time.process_time()
+    df = readers.read(path, "eml")
+    assert len(df) == 1 and df["body"].iloc[0].endswith("A" * 100)
+    # Generous: linear is a few hundredths of a second here; quadratic is hours.
+    assert time.process_time() - start < 20

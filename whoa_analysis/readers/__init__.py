@@ -29,6 +29,7 @@ NAMES = (
     "meta_html", "irc", "pidgin", "google_chat", "web_capture", "whatsapp", "sms_backup",
     "google_voice", "skype", "snapchat", "msn", "trillian",
     "imessage_db", "android_sms_db", "android_calllog", "whatsapp_db",
+    "exhibits",
 )
 
 

@@ -28,7 +28,7 @@ from ..analysis import Analysis, contact_rows
 from ..analysis.summary import iso
 from ..case import Case
 from ..i18n import N_, Translate, plural
-from . import _mail
+from . import _exhibits, _mail
 from .tables import neutralised_count
 
 NONE_FOUND = N_("none found in the sources listed")
@@ -120,6 +120,7 @@ class Image:
     name: str
     png: bytes
     caption: str
+    width_mm: float = 0          # PDF: 0 fills the text width (charts); thumbnails are smaller
 
 
 Block = Heading | Para | Pre | Table | Image
@@ -142,6 +143,7 @@ class Inputs:
                                  # None = all
     neutralised: int = 0         # cells neutralised in the CSV/XLSX viewing exports
     manifest_sha256: str = ""    # SHA-256 of the bytes of the case's manifest.json ("" if none)
+    thumbnails: dict[str, bytes] = field(default_factory=dict)  # exhibit message_id -> PNG
 
 
 @dataclass(frozen=True)
@@ -320,7 +322,7 @@ def build(inp: Inputs) -> Report:
     blocks: list[Block] = []
     for section in (cover, headline, case_facts, parties, stop_request, victim_after,
                     contacts_after, other_after, conduct, undetermined, charts, email_appendix,
-                    exhibits, custody, processing):
+                    exhibits, media, custody, processing):
         blocks += section(inp, rid)
     return Report(_title(inp), rid, blocks, inp.case.language)
 
@@ -337,7 +339,8 @@ SECTIONS = (("cover", N_("Cover")), ("counts", N_("Headline counts")),
             ("others", N_("Other messages to the victim after the request")),
             ("conduct", N_("Course of conduct")), ("undetermined", N_("Undetermined rows")),
             ("charts", N_("Charts")), ("email", N_("Email technical appendix")),
-            ("exhibits", N_("Exhibit list")), ("custody", N_("Custody log")),
+            ("exhibits", N_("Exhibit list")),
+            ("media", N_("Screenshots, photos and recordings")), ("custody", N_("Custody log")),
             ("processing", N_("Processing log")))
 _TITLES = dict(SECTIONS)
 
@@ -790,6 +793,33 @@ def exhibits(inp: Inputs, rid: str) -> list[Block]:
             for i, f in enumerate(files, 1)]
     return out + [Table((_("exhibit"), _("file"), _("bytes"), _("SHA-256")), rows,
                         (0.7, 4, 1.2, 5), mono=(3,))]
+
+
+def media(inp: Inputs, rid: str) -> list[Block]:
+    """Each image as a thumbnail with its hash, time and OCR text; each recording's facts."""
+    _ = tr(inp)
+    shown = _exhibits.rows(inp.analysis.messages)
+    if shown.empty:
+        return [_h("media", _), Para(_("No screenshots, photos or recordings among the "
+                                       "sources."))]
+    out: list[Block] = [_h("media", _), Para(_(
+        "Images and recordings taken in as exhibits. A time comes only from the file's own "
+        "metadata or from the case file's pin; the file system's date is shown, labelled, and "
+        "never used. An exhibit counts as a message only when the case file pins it."), "note")]
+    for n, (_i, row) in enumerate(shown.iterrows(), 1):
+        when = local(row["sent_at"], inp.case.timezone, inp.case.language)
+        label = _("Exhibit {n}: {facts}").format(n=n, facts=_exhibits.caption(row, when, _))
+        png = inp.thumbnails.get(str(row["message_id"]))
+        if png:
+            out.append(Image(f"exhibit-{n}", png, label, width_mm=_exhibits.width_mm(png)))
+        else:
+            out.append(Para(label))
+        if row.get("ocr_text"):
+            out.append(Para(_(_exhibits.CHECK), "lead"))
+            out.append(Pre(visible(str(row["ocr_text"]))))
+        if row["warnings"]:
+            out.append(Para(_("Warnings: {warnings}").format(warnings=row["warnings"]), "note"))
+    return out
 
 
 def custody(inp: Inputs, rid: str) -> list[Block]:

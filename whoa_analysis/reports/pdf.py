@@ -215,7 +215,7 @@ def _table(pdf: FPDF, table: c.Table) -> None:
 
 
 def _image(pdf: FPDF, block: c.Image) -> None:
-    pdf.image(io.BytesIO(block.png), w=pdf.epw)
+    pdf.image(io.BytesIO(block.png), w=block.width_mm or pdf.epw)
     pdf.set_font("Sans", "", 7.5)
     pdf.multi_cell(0, 3.8, drawable(block.caption), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
