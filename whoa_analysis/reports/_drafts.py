@@ -7,10 +7,10 @@ import pandas as pd
 
 from ..analysis.summary import iso
 from ..case import Case
-from ..i18n import Translate, translator
+from ..i18n import N_, Translate, translator
 from . import _content as c
 
-DRAFT = "DRAFT — review before sending. Nothing has been sent."
+DRAFT = N_("DRAFT — review before sending. Nothing has been sent.")
 
 
 def words(case: Case) -> Translate:

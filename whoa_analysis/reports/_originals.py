@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..case import Case, Source
+from ..i18n import N_
 from ..readers import mbox, web_capture
 
 _MBOX = re.compile(r"(?:zip:(?P<member>.+):)?mbox:(?P<index>\d+)@(?P<offset>\d+)")
@@ -55,7 +56,7 @@ def read(case: Case, row: dict) -> Original:
     """The bytes of ``row``'s record, or the reason there are none."""
     src = source_of(case, str(row.get("source_path") or ""))
     if src is None:
-        return Original(None, "", "its source is not in the case file")
+        return Original(None, "", N_("its source is not in the case file"))
     locator, fmt = str(row.get("locator") or ""), str(row.get("source_format") or "")
     try:
         kind, data = _bytes(src.path, locator, fmt)
@@ -65,13 +66,13 @@ def read(case: Case, row: dict) -> Original:
         return Original(None, kind, _NOT_ATTACHABLE.get(kind, f"locator {locator} does not "
                                                         "point at a message's bytes"))
     if hashlib.sha256(data).hexdigest() != str(row.get("record_sha256") or ""):
-        return Original(None, kind, "the bytes at its locator do not match its recorded "
-                                    "SHA-256 (run whoa verify)")
+        return Original(None, kind, N_("the bytes at its locator do not match its recorded "
+                                       "SHA-256 (run whoa verify)"))
     return Original(data, kind)
 
 
-_NOT_ATTACHABLE = {"msg": "an Outlook .msg file holds no RFC 822 original; the .msg is "
-                          "attached as exported instead"}
+_NOT_ATTACHABLE = {"msg": N_("an Outlook .msg file holds no RFC 822 original; the .msg is "
+                             "attached as exported instead")}
 
 
 def _bytes(path: Path, locator: str, fmt: str) -> tuple[str, bytes | None]:

@@ -24,7 +24,7 @@ import phonenumbers
 
 from ..analysis import contact_rows
 from ..case import Case
-from ..i18n import Translate
+from ..i18n import N_, Translate
 from . import _content as c
 from . import _drafts as d
 from . import pdf, tables
@@ -35,10 +35,12 @@ TEXT_COLUMNS = ("sender", "sender_display", "recipients", "conversation", "body"
 #: Columns of ``;``-joined person ids.
 PERSON_COLUMNS = ("sender_person", "recipient_persons")
 #: Where each redacted column is counted, in words.
-_WHERE = {"sender": "accounts", "recipients": "accounts", "sender_alt": "accounts",
-          "sender_display": "names", "conversation": "conversation names", "body": "bodies",
-          "subject": "subjects", "source_path": "file names", "attachments": "file names",
-          "warnings": "notes", "sender_person": "person ids", "recipient_persons": "person ids"}
+_WHERE = {"sender": N_("accounts"), "recipients": N_("accounts"),
+          "sender_alt": N_("accounts"), "sender_display": N_("names"),
+          "conversation": N_("conversation names"), "body": N_("bodies"),
+          "subject": N_("subjects"), "source_path": N_("file names"),
+          "attachments": N_("file names"), "warnings": N_("notes"),
+          "sender_person": N_("person ids"), "recipient_persons": N_("person ids")}
 
 
 @dataclass
