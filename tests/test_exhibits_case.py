@@ -79,6 +79,24 @@ def test_an_unpinned_image_without_metadata_is_listed_undetermined(tmp_path):
     assert later["direction"] == "other" and later["sender"] == ""
 
 
+def test_ocr_text_with_a_stop_phrase_suggests_a_pin_and_counts_nothing(tmp_path):
+    from whoa_analysis.readers import exhibits
+
+    if exhibits.ocr_engine() is None:
+        pytest.skip("no OCR engine: pip install 'whoa_analysis[exhibits]'")
+    from .readers.test_exhibits import chat_screenshot
+
+    case = _case(tmp_path, pin="")
+    chat_screenshot(case.folder / "exports" / "screens" / "later.png")
+    analysis = _analysis(case)
+    assert analysis.summary["notice"]["platform"] == "email"     # the log's request, not OCR
+    assert analysis.summary["undetermined"] == 0
+    out = tmp_path / "pack"
+    pipeline.write_pack(pipeline.prepare(case), out, say=lambda *_: None)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "holds the stop phrase" in html and "pin it in the case file" in html
+
+
 def test_a_pin_naming_an_unknown_person_is_a_case_error(tmp_path):
     with pytest.raises(CaseError, match=r"exhibits\[0\]\.sender: 'bob' is not a person id"):
         _case(tmp_path, PIN.replace("person:rob", "person:bob"))

@@ -103,6 +103,12 @@ def _phrases(extra: Iterable[str] = ()) -> Phrases:
     return Phrases(re.compile("|".join(alts)), by_key)
 
 
+def phrases(extra: Iterable[str] = ()) -> Phrases:
+    """The built-in stop phrases and the case's own, ready for :func:`match` (OCR text of an
+    exhibit is searched with them to suggest a pin, never to count)."""
+    return _phrases(extra)
+
+
 def match(text: str, phrases: Phrases) -> languages.StopPhrase | None:
     """The stop phrase in ``text`` (matched on a folded copy: case, accents and curly
     quotes do not matter; the text itself is never changed), or None."""

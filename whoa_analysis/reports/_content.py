@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from .. import i18n, schema
 from ..analysis import Analysis, contact_rows
+from ..analysis import notice as notice_mod
 from ..analysis.summary import iso
 from ..case import Case
 from ..i18n import N_, Translate, plural
@@ -806,6 +807,7 @@ def media(inp: Inputs, rid: str) -> list[Block]:
         "Images and recordings taken in as exhibits. A time comes only from the file's own "
         "metadata or from the case file's pin; the file system's date is shown, labelled, and "
         "never used. An exhibit counts as a message only when the case file pins it."), "note")]
+    stops = notice_mod.phrases(inp.case.notice_phrases)
     for n, (_i, row) in enumerate(shown.iterrows(), 1):
         when = local(row["sent_at"], inp.case.timezone, inp.case.language)
         label = _("Exhibit {n}: {facts}").format(n=n, facts=_exhibits.caption(row, when, _))
@@ -817,9 +819,23 @@ def media(inp: Inputs, rid: str) -> list[Block]:
         if row.get("ocr_text"):
             out.append(Para(_(_exhibits.CHECK), "lead"))
             out.append(Pre(visible(str(row["ocr_text"]))))
+            out += _stop_hint(str(row["ocr_text"]), row, stops, _)
         if row["warnings"]:
             out.append(Para(_("Warnings: {warnings}").format(warnings=row["warnings"]), "note"))
     return out
+
+
+def _stop_hint(ocr: str, row: pd.Series, stops: notice_mod.Phrases, _: Translate,
+               ) -> list[Block]:
+    """A suggestion, never a count: OCR text holding a stop phrase on an unpinned exhibit."""
+    found = notice_mod.match(ocr, stops)
+    if found is None or _exhibits.PINNED in str(row["warnings"]):
+        return []
+    return [Para(_("The OCR text holds the stop phrase '{phrase}' ({language}). If the image "
+                   "shows the victim's request, pin it in the case file ([[exhibits]]) so it "
+                   "counts; until then it is not counted.").format(
+                       phrase=found.phrase, language=notice_mod.language_name(found.language)),
+                 "note")]
 
 
 def custody(inp: Inputs, rid: str) -> list[Block]:
