@@ -268,7 +268,7 @@ def _place(text: str, offset: str, row: dict, label: str) -> bool:
 def _ocr(img, row: dict) -> None:
     engine = ocr_engine()
     if engine is None:
-        row["warnings"].append(f"no OCR engine installed ({OCR_EXTRA}); no text read")
+        row["warnings"].append(f"no OCR engine ({_ocr_missing()}); no text read")
         return
     ocr, name = engine
     result, _ = ocr(img.convert("RGB"))
@@ -287,6 +287,19 @@ def ocr_engine():
     except ImportError:
         return None
     return RapidOCR(), f"rapidocr-onnxruntime {version('rapidocr-onnxruntime')}"
+
+
+@cache
+def _ocr_missing() -> str:
+    """Why the engine cannot be loaded, with the fix: not installed, or (Linux) OpenCV's libGL
+    missing from the system."""
+    try:
+        import rapidocr_onnxruntime  # noqa: F401
+    except ImportError as exc:
+        if "libGL" in str(exc):
+            return "OpenCV needs the system's libGL: apt-get install libgl1"
+        return f"not installed: {OCR_EXTRA}"
+    return "it failed to start"
 
 
 def thumbnail(file: Path, size: int = 320) -> bytes:
