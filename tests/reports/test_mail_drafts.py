@@ -274,7 +274,11 @@ def test_a_locator_cannot_leave_its_source_folder(tmp_path):
         _originals._file(tmp_path / "box", "cur/link")
 
 
-def test_drafts_an_earlier_run_left_are_removed(sample_pack, tmp_path):
+def test_drafts_an_earlier_run_left_never_survive_into_a_new_pack(sample_pack, tmp_path):
+    """A pack is built whole in a new folder: an earlier folder is refused, and with
+    ``force`` replaced, so no stale draft of another run can be handed over with it."""
+    from whoa_analysis.errors import OutputError
+
     _, prepared, _ = sample_pack
     out = tmp_path / "pack"
     stale = [out / "complaints" / n for n in ("mail-abuse-07.eml", "arf/009.eml",
@@ -282,9 +286,10 @@ def test_drafts_an_earlier_run_left_are_removed(sample_pack, tmp_path):
     for path in stale:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"old")
-    kept = out / "complaints" / "my-notes.md"            # not ours: left alone
-    kept.write_bytes(b"mine")
-    pipeline.write_pack(prepared, out, say=lambda _: None, generated_at=STAMP)
+    with pytest.raises(OutputError, match="already holds files"):
+        pipeline.write_pack(prepared, out, say=lambda _: None, generated_at=STAMP)
+    assert all(p.read_bytes() == b"old" for p in stale)        # refused: nothing touched
+    pipeline.write_pack(prepared, out, say=lambda _: None, generated_at=STAMP, force=True)
     assert [p for p in stale if p.exists()] == []
-    assert not (out / "complaints" / "platform-x").exists() and kept.exists()
+    assert not (out / "complaints" / "platform-x").exists()
     assert (out / "complaints" / "mail-abuse-02.eml").is_file()

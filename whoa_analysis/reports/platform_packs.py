@@ -159,7 +159,8 @@ def _pdf_blocks(inp: c.Inputs, desk: str, table: pd.DataFrame, _: Translate) -> 
                      "shown as [third party N] (see redactions.txt)."), "note"),
             c.Table((_("Sent (UTC)"), _("Account"), _("Name shown"), _("Conversation"),
                      _("Kind"), _("Text"), _("Evidence id")), rows,
-                    widths=(1.8, 1.2, 0.9, 1.3, 0.7, 2.8, 1.6), mono=(6,), max_lines=8)]
+                    widths=(1.8, 1.2, 0.9, 1.3, 0.7, 2.8, 1.6), mono=(6,), nowrap=(0, 4),
+                    max_lines=8)]
 
 
 def redactions_text(red: Redactor, _: Translate) -> str:
