@@ -92,6 +92,7 @@ class Folder:
     mails: Iterable[Mail] = ()
     folders: list[Folder] = field(default_factory=list)
     count: int | None = None        # number of mails, when ``mails`` is a generator
+    unlisted: list[Mail] = field(default_factory=list)   # filed under it, not in its table
 
 
 # --------------------------------------------------------------------------- nodes in memory
@@ -489,8 +490,12 @@ def write_pst(path: str | Path, folders: list[Folder], *, name: str = "Personal 
             nbt.append((node.nid, struct.pack("<QQQII", node.nid, bid, sub, parent, 0)))
 
         def folder(nid: int, parent: int, name: str, mails: Iterable[Mail],
-                   children: list[Folder]) -> None:
+                   children: list[Folder], unlisted: Iterable[Mail] = ()) -> None:
             rows = []
+            for m in unlisted:
+                mid = (counter["message"] << 5) | NT_MESSAGE
+                counter["message"] += 1
+                put(_mail_node(mid, m), nid)
             for m in mails:
                 mid = (counter["message"] << 5) | NT_MESSAGE
                 counter["message"] += 1
@@ -502,7 +507,7 @@ def write_pst(path: str | Path, folders: list[Folder], *, name: str = "Personal 
             for child in children:
                 cid = (counter["folder"] << 5) | NT_FOLDER
                 counter["folder"] += 1
-                folder(cid, nid, child.name, child.mails, child.folders)
+                folder(cid, nid, child.name, child.mails, child.folders, child.unlisted)
                 hier.append({0x67F2: cid, 0x67F3: 0, 0x3001: child.name, 0x3602: 0,
                              0x3603: 0, 0x360A: bool(child.folders)})
             put(_Node(nid, _folder_pc(name, len(rows), bool(children))), parent)

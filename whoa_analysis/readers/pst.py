@@ -104,9 +104,10 @@ def batches(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     try:
         store.open(str(src.path))
     except (OSError, MemoryError) as exc:
-        yield src.frame([_pad(unparsed("pst:store", _head(src.path),
-                                       f"Outlook store not readable by libpff ({_why(exc)})",
-                                       platform="email", conversation_kind="email"))])
+        row = _lost_row("pst:store", _head(src.path),
+                        f"Outlook store not readable by libpff ({_why(exc)})")
+        row["body"] = _head(src.path).hex()         # the header, as text: it is binary
+        yield src.frame([row])
         return
     try:
         reader = _Reader(src, store, _email.owner_keys(owner))
@@ -174,6 +175,7 @@ class _Reader:
     store: object
     owner: frozenset[str]
     count: int = 0
+    failed: int = 0
     seen: dict[bytes, str] = field(default_factory=dict)      # copy key -> first locator
     visited: set[int] = field(default_factory=set)
 
@@ -186,36 +188,84 @@ class _Reader:
         stack: list[tuple[object, list[str], int]] = [(root, [], 0)]
         while stack:
             folder, names, depth = stack.pop()
-            yield from self._folder(folder, names)
-            subs = list(self._sub_folders(folder, names, depth))
+            listed: set[int] = set()
+            lost = [self.count]
+            yield from self._folder(folder, names, listed)
+            subs: list[tuple[object, list[str], int]] = []
+            yield from self._sub_folders(folder, names, depth, subs)
+            listed.update(_nid_int(sub) for sub, _, _ in subs)
+            yield from self._unlisted(folder, names, listed, self._lost_here(lost))
             stack.extend(reversed(subs))
         yield from self._orphans()
 
-    def _folder(self, folder: object, names: list[str]) -> Iterator[dict]:
-        where = _path(names)
+    def _lost_here(self, mark: list[int]) -> int:
+        return self.failed - mark[0]
+
+    def _folder(self, folder: object, names: list[str], listed: set[int]) -> Iterator[dict]:
+        """The folder's mails as its contents table lists them."""
+        where, shown = _path(names), "/".join(names) or "(root)"
         try:
             n = folder.get_number_of_sub_messages()
         except (OSError, MemoryError) as exc:
-            yield self._lost(f"pst:{where}#", f"folder {'/'.join(names)!r}: its list of "
-                             f"items not readable ({_why(exc)})")
-            return
+            yield self._lost(f"pst:{where}#", f"folder {shown!r}: its contents table not "
+                             f"readable ({_why(exc)}); its message nodes read instead")
+            n = 0
         for i in range(n):
             locator = f"pst:{where}#{i}"
             try:
                 item = folder.get_sub_message(i)
             except (OSError, MemoryError) as exc:
-                yield self._lost(locator, f"item {i} of folder {'/'.join(names)!r} not "
-                                 f"readable ({_why(exc)})")
+                yield self._lost(locator, f"item {i} of folder {shown!r} not readable "
+                                 f"({_why(exc)})")
                 continue
-            yield self._item(item, f"{locator}@{_nid(item)}", "/".join(names))
+            listed.add(_nid_int(item))
+            yield self._item(item, f"{locator}@{_nid(item)}", shown)
+
+    def _unlisted(self, folder: object, names: list[str], listed: set[int],
+                  known_lost: int) -> Iterator[dict]:
+        """Message nodes the store files under the folder that its tables do not list
+        (Outlook no longer shows them: possibly deleted). Nodes that cannot be read are most
+        often the ones the tables' rows already failed on: only more of them than the rows
+        that failed become rows of their own."""
+        where, shown = _path(names), "/".join(names) or "(root)"
+        try:
+            n = folder.get_number_of_sub_items()
+        except (OSError, MemoryError):
+            return
+        bad: list[dict] = []
+        for i in range(n):
+            try:
+                item = folder.get_sub_item(i)
+            except (OSError, MemoryError) as exc:
+                bad.append(_lost_row(f"pst:{where}#node{i}", f"pst:{where}#node{i}".encode(
+                    "utf-8", "surrogateescape"), f"node {i} of folder {shown!r} not "
+                    f"readable ({_why(exc)})"))
+                continue
+            nid = _nid_int(item)
+            if nid in listed or nid & 0x1F != 0x04 or not hasattr(item, "get_subject"):
+                continue                          # listed already, or a folder
+            row = self._item(item, f"pst:{where}#node{i}@{nid}", shown, count=False)
+            if row["kind"] == "unparsed":
+                bad.append(row)
+                continue
+            self.count += 1
+            row["warnings"] = _join(row["warnings"], "message filed under the folder but not "
+                                    "in its contents table (possibly deleted)")
+            yield row
+        for row in bad[known_lost:]:
+            self.count += 1
+            self.failed += 1
+            yield row
 
     def _sub_folders(self, folder: object, names: list[str], depth: int,
-                     ) -> Iterator[tuple[object, list[str], int]]:
+                     out: list[tuple[object, list[str], int]]) -> Iterator[dict]:
+        """Unparsed rows for sub folders that cannot be opened; the others into ``out``."""
+        where, shown = _path(names), "/".join(names) or "(root)"
         try:
             n = folder.get_number_of_sub_folders()
         except (OSError, MemoryError) as exc:
-            self.src.assume(f"folder {'/'.join(names)!r}: sub folders not readable "
-                            f"({_why(exc)})")
+            yield self._lost(f"pst:{where}/", f"folder {shown!r}: its sub folders not "
+                             f"readable ({_why(exc)}): their items are not read")
             return
         for i in range(n):
             try:
@@ -223,15 +273,16 @@ class _Reader:
                 name = sub.get_name() or ""
                 nid = sub.get_identifier()
             except (OSError, MemoryError) as exc:
-                self.src.assume(f"folder {'/'.join(names)!r}: sub folder {i} not readable "
-                                f"({_why(exc)}): its items are not in the table")
+                yield self._lost(f"pst:{where}/{i}", f"sub folder {i} of {shown!r} not "
+                                 f"readable ({_why(exc)}): its items are not read")
                 continue
             if nid in self.visited or depth >= MAX_DEPTH:
-                self.src.assume(f"folder {'/'.join([*names, name])!r} seen twice or nested "
-                                f"deeper than {MAX_DEPTH}: not read again (a damaged store)")
+                yield self._lost(f"pst:{where}/{i}@{nid}", f"folder {name!r} under {shown!r} "
+                                 f"seen twice or nested deeper than {MAX_DEPTH}: not read "
+                                 "again (a damaged store)")
                 continue
             self.visited.add(nid)
-            yield sub, [*names, name], depth + 1
+            out.append((sub, [*names, name], depth + 1))
 
     def _orphans(self) -> Iterator[dict]:
         try:
@@ -254,16 +305,19 @@ class _Reader:
 
     def _lost(self, locator: str, warning: str) -> dict:
         self.count += 1
-        return _pad(unparsed(locator, locator.encode("utf-8", "surrogateescape"), warning,
-                             platform="email", conversation_kind="email"))
+        self.failed += 1
+        return _lost_row(locator, locator.encode("utf-8", "surrogateescape"), warning)
 
-    def _item(self, item: object, locator: str, folder: str) -> dict:
-        self.count += 1
+    def _item(self, item: object, locator: str, folder: str, count: bool = True) -> dict:
         try:
             row = _Message(item, self.src, self.store).row(self.owner)
+            self.count += count
         except (OSError, MemoryError, ValueError, struct.error) as exc:
-            row = self._lost(locator, f"item not readable ({_why(exc)})")
-            self.count -= 1
+            row = _lost_row(locator, locator.encode("utf-8", "surrogateescape"),
+                            f"item not readable ({_why(exc)})")
+            if count:
+                self.count += 1
+                self.failed += 1
         row.update(locator=locator, folder=folder)
         self._mark_copy(row)
         return _pad(row)
@@ -285,6 +339,20 @@ class _Reader:
 def _path(names: list[str]) -> str:
     return "/".join(n.replace("%", "%25").replace("/", "%2F").replace("#", "%23")
                     for n in names)
+
+
+def _lost_row(locator: str, raw: bytes, warning: str) -> dict:
+    """An unparsed row, hashed here (other rows of its piece carry their own hash)."""
+    row = unparsed(locator, raw, warning, platform="email", conversation_kind="email")
+    row["record_sha256"] = hashlib.sha256(row.pop("raw")).hexdigest()
+    return _pad(row)
+
+
+def _nid_int(item: object) -> int:
+    try:
+        return int(item.get_identifier())
+    except (OSError, MemoryError):
+        return -1
 
 
 def _nid(item: object) -> str:
