@@ -474,7 +474,7 @@ def _entry_id(record_key: bytes, nid: int) -> bytes:
 
 
 def write_pst(path: str | Path, folders: list[Folder], *, name: str = "Personal Folders",
-              ) -> Path:
+              file_class: type[_File] = _File) -> Path:
     """Write a Unicode PST whose IPM subtree ("Top of Personal Folders") holds ``folders``."""
     path = Path(path)
     record_key = bytes(range(0x10, 0x20))
@@ -482,7 +482,7 @@ def write_pst(path: str | Path, folders: list[Folder], *, name: str = "Personal 
     counter = {"folder": 0x402, "message": 0x10001}
 
     with open(path, "wb") as fh:
-        f = _File(fh)
+        f = file_class(fh)
 
         def put(node: _Node, parent: int) -> None:
             bid = f.data(node.data, node.chunk)
@@ -559,6 +559,33 @@ def write_pst(path: str | Path, folders: list[Folder], *, name: str = "Personal 
         fh.write(_header(eof, amap_last, amap_free, nbt_root, bbt_root, f.next_bid,
                          f.next_page_bid, max(counter.values()) + 1))
     return path
+
+
+class BombFile(_File):
+    """Writes every node whose data is ``BOMB_MARK`` as one XXBLOCK whose ``refs`` XBLOCK
+    references all name one XBLOCK of 1021 references to one block: ``refs`` x 8.3 MB of
+    value from 16 KB of file (the hostile corpus's amplification store)."""
+
+    refs = 2
+    shared: int | None = None
+
+    def data(self, data: bytes, chunk: int = BLOCK_MAX) -> int:
+        if data != BOMB_MARK:
+            return super().data(data, chunk)
+        if self.shared is None:
+            leaf = self.block(b"A\0" * (BLOCK_MAX // 2))
+            x = self.block(struct.pack("<BBHI", 1, 1, 1021, 1021 * BLOCK_MAX)
+                           + struct.pack("<1021Q", *[leaf] * 1021), internal=True)
+            self.shared = self.block(struct.pack("<BBHI", 1, 2, self.refs,
+                                                 self.refs * 1021 * BLOCK_MAX)
+                                     + struct.pack(f"<{self.refs}Q", *[x] * self.refs),
+                                     internal=True)
+        return self.shared
+
+
+#: The body that ``BombFile`` writes as its amplified value (long enough for a subnode).
+BOMB_BODY = "BOMB" * 200
+BOMB_MARK = BOMB_BODY.encode("utf-16-le")
 
 
 def iter_mails(count: int, make) -> Iterator[Mail]:

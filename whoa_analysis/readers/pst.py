@@ -64,6 +64,10 @@ BATCH_ROWS = 2000
 BATCH_BYTES = 64 << 20                # text held before a piece is handed on
 MAX_DEPTH = 100                       # folder nesting; Outlook's own limit is far lower
 CHUNK = 1 << 20                       # attachment bytes read at a time
+#: Value bytes read from a store may not pass this many times its size (nor 64 MiB for a
+#: small one): a hostile store can point thousands of block references at one block, and
+#: libpff then reads gigabytes (a minute per 3 GB value) from a file of kilobytes.
+AMPLIFY, MIN_BUDGET = 4, 64 << 20
 _MAIL_CLASSES = ("ipm.note", "ipm.schedule.meeting", "ipm.post", "ipm.sharing")
 _FILETIME_EPOCH = dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
 EXTRAS = (*_email.ROW_EXTRAS, "folder", "message_class", "body_rtf", "copy_of")
@@ -176,6 +180,7 @@ class _Reader:
     owner: frozenset[str]
     count: int = 0
     failed: int = 0
+    bytes_read: int = 0
     seen: dict[bytes, str] = field(default_factory=dict)      # copy key -> first locator
     visited: set[int] = field(default_factory=set)
 
@@ -184,6 +189,11 @@ class _Reader:
             root = self.store.get_root_folder()
         except (OSError, MemoryError) as exc:
             yield self._lost("pst:root", f"root folder not readable ({_why(exc)})")
+            return
+        if root is None:
+            yield self._lost("pst:root", "the store has no root folder (a damaged store): "
+                             "only orphan items can be read")
+            yield from self._orphans()
             return
         stack: list[tuple[object, list[str], int]] = [(root, [], 0)]
         while stack:
@@ -197,6 +207,15 @@ class _Reader:
             yield from self._unlisted(folder, names, listed, self._lost_here(lost))
             stack.extend(reversed(subs))
         yield from self._orphans()
+
+    @property
+    def over_budget(self) -> bool:
+        return self.bytes_read > max(AMPLIFY * self.src.path.stat().st_size, MIN_BUDGET)
+
+    def _over(self, locator: str) -> dict:
+        return self._lost(locator, f"not read: the values read from this store already add "
+                          f"up to {self.bytes_read} bytes, more than {AMPLIFY} times its size "
+                          "(blocks referenced over and over: a damaged or hostile store)")
 
     def _lost_here(self, mark: list[int]) -> int:
         return self.failed - mark[0]
@@ -212,11 +231,18 @@ class _Reader:
             n = 0
         for i in range(n):
             locator = f"pst:{where}#{i}"
+            if self.over_budget:
+                yield self._over(locator)
+                continue
             try:
                 item = folder.get_sub_message(i)
             except (OSError, MemoryError) as exc:
                 yield self._lost(locator, f"item {i} of folder {shown!r} not readable "
                                  f"({_why(exc)})")
+                continue
+            if item is None:
+                yield self._lost(locator, f"item {i} of folder {shown!r} missing from the "
+                                 "store (a damaged store)")
                 continue
             listed.add(_nid_int(item))
             yield self._item(item, f"{locator}@{_nid(item)}", shown)
@@ -228,6 +254,8 @@ class _Reader:
         often the ones the tables' rows already failed on: only more of them than the rows
         that failed become rows of their own."""
         where, shown = _path(names), "/".join(names) or "(root)"
+        if self.over_budget:
+            return                  # each row of its tables already says it was not read
         try:
             n = folder.get_number_of_sub_items()
         except (OSError, MemoryError):
@@ -241,7 +269,7 @@ class _Reader:
                     "utf-8", "surrogateescape"), f"node {i} of folder {shown!r} not "
                     f"readable ({_why(exc)})"))
                 continue
-            nid = _nid_int(item)
+            nid = _nid_int(item) if item is not None else -1
             if nid in listed or nid & 0x1F != 0x04 or not hasattr(item, "get_subject"):
                 continue                          # listed already, or a folder
             row = self._item(item, f"pst:{where}#node{i}@{nid}", shown, count=False)
@@ -270,6 +298,8 @@ class _Reader:
         for i in range(n):
             try:
                 sub = folder.get_sub_folder(i)
+                if sub is None:
+                    raise OSError("missing from the store")
                 name = sub.get_name() or ""
                 nid = sub.get_identifier()
             except (OSError, MemoryError) as exc:
@@ -290,13 +320,16 @@ class _Reader:
         except (OSError, MemoryError):
             return
         for i in range(n):
+            if self.over_budget:
+                yield self._over(f"pst:orphan#{i}")
+                continue
             try:
                 item = self.store.get_orphan_item(i)
             except (OSError, MemoryError) as exc:
                 yield self._lost(f"pst:orphan#{i}", f"orphan item {i} not readable "
                                  f"({_why(exc)})")
                 continue
-            if not hasattr(item, "get_number_of_attachments"):
+            if item is None or not hasattr(item, "get_number_of_attachments"):
                 continue                        # a folder or table left behind: no message
             row = self._item(item, f"pst:orphan#{i}@{_nid(item)}", "")
             row["warnings"] = _join(row["warnings"], "orphan item: in no folder (possibly "
@@ -310,9 +343,11 @@ class _Reader:
 
     def _item(self, item: object, locator: str, folder: str, count: bool = True) -> dict:
         try:
-            row = _Message(item, self.src, self.store).row(self.owner)
+            message = _Message(item, self.src, self.store)
+            row = message.row(self.owner)
+            self.bytes_read += message.size
             self.count += count
-        except (OSError, MemoryError, ValueError, struct.error) as exc:
+        except Exception as exc:  # noqa: BLE001 - an item must never be lost to a reader bug
             row = _lost_row(locator, locator.encode("utf-8", "surrogateescape"),
                             f"item not readable ({_why(exc)})")
             if count:
@@ -376,7 +411,9 @@ class _Message:
 
     def __init__(self, item: object, src: Source, store: object) -> None:
         self.item, self.src, self.store = item, src, store
+        self.limit = max(AMPLIFY * src.path.stat().st_size, MIN_BUDGET)
         self.hash = hashlib.sha256(b"pst-item\0")
+        self.size = 0                        # value bytes read, attachments' included
         self.notes: list[str] = []
         self.props = self._record_sets(item)
         self.codec = self._codec()
@@ -390,6 +427,7 @@ class _Message:
                 entry = record.get_entry(e)
                 pid, ptype = entry.get_entry_type(), entry.get_value_type()
                 data = None if pid in skip else entry.get_data()
+                self.size += len(data or b"")
                 self.hash.update(struct.pack("<HHQ", pid, ptype, len(data or b"")))
                 self.hash.update(data or b"")
                 props.setdefault(pid, (ptype, data))
@@ -610,6 +648,11 @@ class _Message:
     def _attachment_bytes(self, att: object, i: int) -> tuple[int | None, str]:
         try:
             size = att.get_size()
+            if size > self.limit:
+                self.notes.append(f"attachment {i} claims {size} bytes, more than {AMPLIFY} "
+                                  "times the store's size: not read (a damaged or hostile "
+                                  "store)")
+                return size, ""
             digest = hashlib.sha256()
             done = 0
             while done < size:
@@ -622,6 +665,7 @@ class _Message:
             self.notes.append(f"attachment {i}: bytes not readable ({_why(exc)}); an "
                               "embedded message has none")
             return None, ""
+        self.size += done
         self.hash.update(digest.digest())
         return done, digest.hexdigest()
 
