@@ -354,9 +354,11 @@ class _File:
 
     def _place(self, size: int, align: int) -> int:
         at = -(-self.at // align) * align
-        amap = AMAP_FIRST + ((at - AMAP_FIRST) // AMAP_SPAN + 1) * AMAP_SPAN
-        if at + size > amap:                               # never across the next AMap page
-            at = amap + PAGE
+        start = AMAP_FIRST + (at - AMAP_FIRST) // AMAP_SPAN * AMAP_SPAN
+        if at < start + PAGE:                              # never on an AMap page
+            at = start + PAGE
+        if at + size > start + AMAP_SPAN:                  # nor across the next one
+            at = start + AMAP_SPAN + PAGE
         self.at = at + size
         return at
 
