@@ -471,7 +471,8 @@ def measure(task: Task, data: Path, python: Path, log: Path) -> dict:
 REPEAT_UNDER = 20.0
 #: The input file(s) of each group, read through before its first task.
 INPUTS = {"whatsapp": ("whatsapp.txt",), "telegram": ("telegram.json",), "mbox": ("mail.mbox",),
-          "mbox_large": ("mail_large.mbox",), "pst_large": ("mail_large.pst",), "case": ("whatsapp.txt", "mail.mbox")}
+          "mbox_large": ("mail_large.mbox",), "pst_large": ("mail_large.pst",),
+          "case": ("whatsapp.txt", "mail.mbox")}
 
 
 def warm(data: Path, group: str) -> None:
