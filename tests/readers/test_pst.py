@@ -223,3 +223,31 @@ def test_corpus_32_bit_ansi_store(corpora: Path) -> None:
     assert row["subject"] == "Updated: Olympus training for new hires"
     assert row["body"].startswith("Patty will provide Olympus training")
     assert any("ANSI text read in code page cp1252" in a for a in df.attrs["assumptions"])
+
+
+# --- through the whole pipeline ---------------------------------------------------------------
+
+def test_store_in_a_case_gives_the_notice_contacts_and_abuse_drafts(store: Path,
+                                                                    tmp_path: Path) -> None:
+    import shutil
+
+    from tests.helpers import make_case
+    from whoa_analysis.cli import main
+
+    (tmp_path / "exports").mkdir()
+    shutil.copyfile(store, tmp_path / "exports" / "dana.pst")
+    case = make_case(tmp_path, sources='[[sources]]\npath = "exports/dana.pst"\n'
+                     'format = "auto"\nowner = "dana"\n')
+    assert main(["report", str(case), "--out", str(tmp_path / "out")]) == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["notice"]["locator"] == "pst:Top of Personal Folders/Sent Items#0@2097316"
+    after = summary["respondent_contacts_after_notice"]
+    assert after["total"] == 2 and after["by_account"] == {"email:rob@example.net": 2}
+    drafts = sorted((tmp_path / "out" / "complaints").glob("mail-abuse-*.txt"))
+    text = drafts[0].read_text(encoding="utf-8")
+    assert "abuse@example.net" in text and "Received: from mail.example.net" in text
+
+
+def test_formats_lists_the_store_reader() -> None:
+    row = next(r for r in readers.formats() if r["format"] == "pst")
+    assert row["platform"] == "email" and "*.pst" in row["patterns"] and "*.ost" in row["patterns"]
