@@ -453,13 +453,14 @@ def _amaps(f: _File, eof: int) -> tuple[int, int]:
 
 
 def _header(eof: int, amap_last: int, amap_free: int, nbt: tuple[int, int],
-            bbt: tuple[int, int], next_bid: int, next_page: int, nid_next: int) -> bytes:
+            bbt: tuple[int, int], next_bid: int, next_page: int, nid_next: int,
+            client: bytes = b"SM") -> bytes:
     rgnid = [0x400] * 32
     rgnid[NT_FOLDER] = rgnid[NT_MESSAGE] = nid_next
     root = struct.pack("<IQQQQQQQQBBH", 0, eof, amap_last, amap_free, 0, nbt[0], nbt[1],
                        bbt[0], bbt[1], 2, 0, 0)
     head = bytearray(564)
-    struct.pack_into("<4sI2sHHBBII", head, 0, b"!BDN", 0, b"SM", 23, 19, 1, 1, 0, 0)
+    struct.pack_into("<4sI2sHHBBII", head, 0, b"!BDN", 0, client, 23, 19, 1, 1, 0, 0)
     struct.pack_into("<QQI", head, 24, 0, next_page, 1)
     struct.pack_into("<32I", head, 44, *rgnid)
     head[180:252] = root
@@ -476,8 +477,10 @@ def _entry_id(record_key: bytes, nid: int) -> bytes:
 
 
 def write_pst(path: str | Path, folders: list[Folder], *, name: str = "Personal Folders",
-              file_class: type[_File] = _File) -> Path:
-    """Write a Unicode PST whose IPM subtree ("Top of Personal Folders") holds ``folders``."""
+              file_class: type[_File] = _File, client: bytes = b"SM") -> Path:
+    """Write a Unicode PST whose IPM subtree ("Top of Personal Folders") holds ``folders``.
+
+    ``client=b"SO"`` marks it an offline store (.ost, Outlook 2003-2010 layout)."""
     path = Path(path)
     record_key = bytes(range(0x10, 0x20))
     nbt: list[tuple[int, bytes]] = []
@@ -559,7 +562,7 @@ def write_pst(path: str | Path, folders: list[Folder], *, name: str = "Personal 
         amap_last, amap_free = _amaps(f, eof)
         fh.seek(0)
         fh.write(_header(eof, amap_last, amap_free, nbt_root, bbt_root, f.next_bid,
-                         f.next_page_bid, max(counter.values()) + 1))
+                         f.next_page_bid, max(counter.values()) + 1, client))
     return path
 
 

@@ -251,3 +251,17 @@ def test_store_in_a_case_gives_the_notice_contacts_and_abuse_drafts(store: Path,
 def test_formats_lists_the_store_reader() -> None:
     row = next(r for r in readers.formats() if r["format"] == "pst")
     assert row["platform"] == "email" and "*.pst" in row["patterns"] and "*.ost" in row["patterns"]
+
+
+def test_offline_store_ost_is_read_alike(tmp_path: Path) -> None:
+    path = write_pst(tmp_path / "outlook.ost", [Folder("Inbox", [_mail(1)])], client=b"SO")
+    assert readers.detect(path) == "pst"
+    df = readers.read(path)
+    assert df["body"].tolist() == ["body 1\r\n"] and df["sender"].tolist() == [
+        "email:rob@example.net"]
+
+
+def test_personal_address_book_is_not_sniffed(tmp_path: Path) -> None:
+    path = write_pst(tmp_path / "x.pab", [Folder("Contacts", [])], client=b"AB")
+    with pytest.raises(InputError):
+        readers.detect(path)
