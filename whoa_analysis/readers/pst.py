@@ -32,6 +32,16 @@ store's, and the import report says so. ``record_sha256`` is the SHA-256 of the 
 properties as stored (tag, type, length, value bytes, in order; recipients' and attachments'
 too, attachment bytes included): a PST has no contiguous bytes per message to hash. Attachments
 are metadata only (name as text, type, size, SHA-256), read in 1 MiB pieces.
+
+Nothing is dropped: besides what each folder's contents table lists, message nodes the store
+files under a folder without listing them (possibly deleted) and orphan items (in no folder)
+are rows with a warning saying so; a mail that is in a store twice (a draft and its sent copy
+with one Message-ID, sender, time and text) is kept twice, the second naming the first in
+``copy_of``. Bounded: folders are walked without recursion, each once, at most 100 deep; the
+value bytes read may not pass 4 times the store's size (a hostile store can point thousands of
+block references at one block, and libpff then reads gigabytes from kilobytes: the rest become
+``unparsed`` rows saying why); libpff itself refuses any one value over its allocation limit
+(that item is ``unparsed``). The frame streams out in pieces of 2,000 items (``batches``).
 """
 
 from __future__ import annotations
@@ -114,7 +124,8 @@ def batches(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
         yield src.frame([row])
         return
     try:
-        reader = _Reader(src, store, _email.owner_keys(owner))
+        reader = _Reader(src, store, _email.owner_keys(owner),
+                         limit=max(AMPLIFY * src.path.stat().st_size, MIN_BUDGET))
         piece: list[dict] = []
         size = 0
         for row in reader.rows():
@@ -181,6 +192,7 @@ class _Reader:
     count: int = 0
     failed: int = 0
     bytes_read: int = 0
+    limit: int = 0                    # value bytes the store may give (see AMPLIFY)
     seen: dict[bytes, str] = field(default_factory=dict)      # copy key -> first locator
     visited: set[int] = field(default_factory=set)
 
@@ -210,7 +222,7 @@ class _Reader:
 
     @property
     def over_budget(self) -> bool:
-        return self.bytes_read > max(AMPLIFY * self.src.path.stat().st_size, MIN_BUDGET)
+        return self.bytes_read > self.limit
 
     def _over(self, locator: str) -> dict:
         return self._lost(locator, f"not read: the values read from this store already add "
@@ -260,6 +272,8 @@ class _Reader:
             n = folder.get_number_of_sub_items()
         except (OSError, MemoryError):
             return
+        if n <= len(listed) and not known_lost:
+            return      # every node under the folder is a listed mail or folder: none left
         bad: list[dict] = []
         for i in range(n):
             try:
@@ -343,7 +357,7 @@ class _Reader:
 
     def _item(self, item: object, locator: str, folder: str, count: bool = True) -> dict:
         try:
-            message = _Message(item, self.src, self.store)
+            message = _Message(item, self.src, self.store, self.limit)
             row = message.row(self.owner)
             self.bytes_read += message.size
             self.count += count
@@ -409,9 +423,8 @@ Props = dict[int, tuple[int, bytes | None]]
 class _Message:
     """One item's properties, read once and hashed as read."""
 
-    def __init__(self, item: object, src: Source, store: object) -> None:
-        self.item, self.src, self.store = item, src, store
-        self.limit = max(AMPLIFY * src.path.stat().st_size, MIN_BUDGET)
+    def __init__(self, item: object, src: Source, store: object, limit: int) -> None:
+        self.item, self.src, self.store, self.limit = item, src, store, limit
         self.hash = hashlib.sha256(b"pst-item\0")
         self.size = 0                        # value bytes read, attachments' included
         self.notes: list[str] = []
