@@ -42,6 +42,8 @@ WHATSAPP_MESSAGES = 1_000_000
 TELEGRAM_MESSAGES = 1_000_000
 MBOX_MESSAGES = 100_000
 MBOX_LARGE_MESSAGES = 800_000    # about 2 GB: the memory test
+PST_LARGE_MESSAGES = 260_000     # about 2 GB of Outlook store: its memory test
+PST_FOLDER_MAILS = 400           # mails per folder (the writer's one-leaf row index)
 START = dt.datetime(2019, 1, 3, 8, 0)          # local wall-clock time (Europe/London)
 NOTICE = "Do not contact me in any way in the future."
 
@@ -332,6 +334,63 @@ def write_mbox_large(out: Path, n: int, seed: int) -> int:
     return write_mbox(out, n, seed, "mail_large.mbox")
 
 
+# ------------------------------------------------------------------------------ Outlook .pst
+
+def _pst_mail(rng: random.Random, i: int, at: dt.datetime, threads: list[str]):
+    """The mbox generator's message as Outlook stores it: its header block as transport
+    headers, the text as PR_BODY (30% with PR_HTML), 10% with an attachment."""
+    from tests.pstfile import Attachment, Mail
+
+    text = mail_message(rng, i, at, threads)
+    head = text.split("\n", 1)[1].split("\n\n", 1)[0]
+    fields = dict(line.split(": ", 1) for line in head.split("\n")
+                  if ": " in line and not line[0].isspace())
+    body = "\r\n\r\n".join(_paragraphs(rng) for _ in range(3)) + "\r\n"
+    html = ("<html><body><p>" + body.replace("\r\n\r\n", "</p><p>") + "</p></body></html>"
+            ).encode() if rng.random() < 0.3 else None
+    attachments = []
+    if rng.random() < 0.1:
+        size = rng.choice((2_000, 8_000, 16_000, 32_000, 64_000))
+        attachments = [Attachment(rng.choice(("statement.pdf", "photo.jpg", "scan.png")),
+                                  rng.randbytes(size))]
+    sender = fields["From"].rsplit("<", 1)
+    to = fields["To"].rsplit("<", 1)
+    return Mail(subject=fields.get("Subject", ""), body=body, html=html,
+                sender_name=sender[0].strip(), sender_email=sender[1].rstrip(">"),
+                to=[(to[0].strip(), to[1].rstrip(">"))], submitted=at.replace(tzinfo=dt.UTC),
+                delivered=at.replace(tzinfo=dt.UTC) + dt.timedelta(seconds=5),
+                headers=head.replace("\n", "\r\n") + "\r\n\r\n",
+                message_id=fields["Message-ID"], attachments=attachments)
+
+
+def write_pst_large(out: Path, n: int, seed: int) -> int:
+    """About 2 GB of Outlook store (written only when asked): years of folders of months of
+    folders, ``PST_FOLDER_MAILS`` mails each, written by the project's [MS-PST] writer."""
+    sys.path.insert(0, str(HERE.parent))
+    from tests.pstfile import Folder, write_pst
+
+    rng = random.Random(seed + 5)
+    state = {"at": dt.datetime(2015, 1, 3, 9, 0), "i": 0}
+    threads: list[str] = []
+
+    def mails(count: int):
+        for _ in range(count):
+            state["at"] += dt.timedelta(seconds=rng.randint(60, 900))
+            state["i"] += 1
+            yield _pst_mail(rng, state["i"], state["at"], threads)
+
+    per_folder = min(PST_FOLDER_MAILS, n)
+    folders = -(-n // per_folder)
+    years = [Folder(f"Archive {y:02d}", (), []) for y in range(-(-folders // 20))]
+    left = n
+    for k in range(folders):
+        count = min(per_folder, left)
+        left -= count
+        years[k // 20].folders.append(Folder(f"Part {k % 20:02d}", mails(count)))
+    write_pst(out / "mail_large.pst", [Folder("Inbox", (), years)], name="benchmark")
+    return n
+
+
 # ------------------------------------------------------------------------------------- case
 
 CASE = """\
@@ -382,23 +441,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale", type=float, default=1.0, help="fraction of the full counts")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder (default: %(default)s)")
     p.add_argument("--seed", type=int, default=SEED)
-    p.add_argument("--only", choices=("whatsapp", "telegram", "mbox", "mbox_large"),
+    p.add_argument("--only", choices=("whatsapp", "telegram", "mbox", "mbox_large",
+                                      "pst_large"),
                    action="append", help="write only these inputs (repeatable); mbox_large "
-                   "(about 2 GB, for the memory test) is written only when named")
+                   "and pst_large (about 2 GB each, for the memory tests) are written only "
+                   "when named")
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     counts = {"whatsapp": max(2, round(WHATSAPP_MESSAGES * args.scale)),
               "telegram": max(1, round(TELEGRAM_MESSAGES * args.scale)),
               "mbox": max(1, round(MBOX_MESSAGES * args.scale)),
-              "mbox_large": max(1, round(MBOX_LARGE_MESSAGES * args.scale))}
+              "mbox_large": max(1, round(MBOX_LARGE_MESSAGES * args.scale)),
+              "pst_large": max(1, round(PST_LARGE_MESSAGES * args.scale))}
     writers = {"whatsapp": write_whatsapp, "telegram": write_telegram, "mbox": write_mbox,
-               "mbox_large": write_mbox_large}
+               "mbox_large": write_mbox_large, "pst_large": write_pst_large}
     # A case intake from earlier inputs would now (rightly) refuse the new files as changed.
     for stale in ("manifest.json", "custody.jsonl"):
         (args.out / stale).unlink(missing_ok=True)
     expected_path = args.out / "expected.json"
     expected = json.loads(expected_path.read_text()) if expected_path.exists() else {}
-    for name in args.only or [w for w in writers if w != "mbox_large"]:
+    for name in args.only or [w for w in writers if not w.endswith("_large")]:
         written = writers[name](args.out, counts[name], args.seed)
         expected[name] = {"messages": written, "scale": args.scale, "seed": args.seed}
         print(f"{name}: {written} messages", file=sys.stderr)

@@ -87,6 +87,43 @@ def task_ours_mbox_large(data: Path) -> int:
     return _ours_to_parquet(path, "mbox")
 
 
+def _pst_large(data: Path) -> Path:
+    path = data / "mail_large.pst"
+    if not path.exists():
+        raise SystemExit(f"{path.name} missing: run generate.py --only pst_large")
+    return path
+
+
+def task_ours_pst_large(data: Path) -> int:
+    return _ours_to_parquet(_pst_large(data), "pst")
+
+
+def task_pypff_pst_large(data: Path) -> int:
+    """libpff's own iteration, bare: every folder, every message's properties (the values
+    our reader reads: record sets, recipients, attachments' bytes), no frame built."""
+    import pypff
+
+    store = pypff.file()
+    store.open(str(_pst_large(data)))
+    count, stack = 0, [store.get_root_folder()]
+    while stack:
+        folder = stack.pop()
+        for i in range(folder.get_number_of_sub_messages()):
+            m = folder.get_sub_message(i)
+            for item in (m, m.recipients):
+                for s in range(item.get_number_of_record_sets() if item else 0):
+                    rs = item.get_record_set(s)
+                    for e in range(rs.get_number_of_entries()):
+                        rs.get_entry(e).get_data()
+            for a in range(m.get_number_of_attachments()):
+                att = m.get_attachment(a)
+                att.read_buffer(att.get_size())
+            count += 1
+        stack.extend(folder.get_sub_folder(i) for i in range(folder.get_number_of_sub_folders()))
+    store.close()
+    return count
+
+
 def _same_in_one_process(path: Path, fmt: str) -> tuple[int, dict]:
     """Our reader as it runs (both cores) against ``WHOA_PROCESSES=1``: the frames must match."""
     import pandas as pd
@@ -306,7 +343,7 @@ def task_report(data: Path) -> tuple[int, dict]:
 class Task:
     name: str          # function name after 'task_'
     label: str         # what the table shows
-    group: str         # input: whatsapp, telegram, mbox, mbox_large, case
+    group: str         # input: whatsapp, telegram, mbox, mbox_large, pst_large, case
     peer: bool = False     # runs in the benchmark venv
     ours: bool = False     # the row the ratios compare against
     slow: bool = False     # skipped by --quick
@@ -335,13 +372,16 @@ TASKS = (
     Task("equal_mbox", "mbox: both cores = one process", "mbox", check=True),
     Task("ours_mbox_large", "whoa_analysis mbox -> Parquet row groups", "mbox_large",
          ours=True),
+    Task("ours_pst_large", "whoa_analysis pst -> Parquet row groups", "pst_large", ours=True),
+    Task("pypff_pst_large", "pypff (libpff) bare iteration", "pst_large"),
     Task("report", "whoa report (1M WhatsApp + 100k mails)", "case", ours=True),
     Task("ingest_1", "ingest(case, workers=1)", "case"),
     Task("ingest_2", "ingest(case, workers=2)", "case"),
 )
 #: Targets from issue 10: seconds and peak MB for our rows (None: no target).
 TARGETS = {"ours_whatsapp": (3.0, 600), "ours_telegram": (8.0, 1000), "ours_mbox": (15.0, None),
-           "ours_mbox_large": (None, 600), "report": (60.0, None)}
+           "ours_mbox_large": (None, 600), "ours_pst_large": (None, 600),
+           "report": (60.0, None)}
 
 
 def child(name: str, data: Path) -> None:
@@ -431,7 +471,8 @@ def measure(task: Task, data: Path, python: Path, log: Path) -> dict:
 REPEAT_UNDER = 20.0
 #: The input file(s) of each group, read through before its first task.
 INPUTS = {"whatsapp": ("whatsapp.txt",), "telegram": ("telegram.json",), "mbox": ("mail.mbox",),
-          "mbox_large": ("mail_large.mbox",), "case": ("whatsapp.txt", "mail.mbox")}
+          "mbox_large": ("mail_large.mbox",), "pst_large": ("mail_large.pst",),
+          "case": ("whatsapp.txt", "mail.mbox")}
 
 
 def warm(data: Path, group: str) -> None:
@@ -511,7 +552,7 @@ def _task(name: str) -> Task:
 
 def _describe(data: Path) -> dict[str, str]:
     names = {"whatsapp": "whatsapp.txt", "telegram": "telegram.json", "mbox": "mail.mbox",
-             "mbox_large": "mail_large.mbox"}
+             "mbox_large": "mail_large.mbox", "pst_large": "mail_large.pst"}
     out = {}
     for group, name in names.items():
         path = data / name

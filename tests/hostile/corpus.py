@@ -443,6 +443,51 @@ def deep_json(depth: int, leaf: str = "1") -> bytes:
     return (b'{"messages": ' + b'[{"a": ' * depth + leaf.encode() + b"}]" * depth + b"}")
 
 
+# ----------------------------------------------------------------------------- Outlook .pst
+
+
+def _pst_bytes(folders: list, **options: object) -> bytes:
+    """A store written by the project's [MS-PST] writer (tests/pstfile.py), as bytes."""
+    import tempfile
+    from pathlib import Path
+
+    from tests.pstfile import write_pst
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return write_pst(Path(tmp) / "x.pst", folders, **options).read_bytes()
+
+
+def hostile_pst() -> bytes:
+    """Formulas and markup in subjects, bodies and names; attachment names that are paths;
+    a header block with a forged Received line and a From that names two addresses; folder
+    names that look like paths."""
+    from tests.pstfile import Attachment, Folder
+    from tests.pstfile import Mail as PstMail
+
+    when = dt.datetime(2024, 3, 11, 10, 0, tzinfo=dt.UTC)
+    mails = [PstMail(subject=f, body=m, sender_name=n, sender_email="rob@example.net",
+                     to=[("Dana", "dana@example.org")], submitted=when)
+             for f, m, n in zip(FORMULAS.values(), MARKUP.values(), BAD_NAMES.values())]
+    mails.append(PstMail(subject="names", body="", submitted=when, attachments=[
+        Attachment(n, b"x") for n in BAD_NAMES.values()]))
+    mails.append(PstMail(subject="forged", body="x", headers=(
+        "Received: from evil.example ([192.0.2.66]) by mx.example.org; Mon, 11 Mar 2024 "
+        "10:00:00 +0000\r\nFrom: dana@example.org, rob@example.net\r\nDate: Mon, 11 Mar "
+        "2024 10:00:00 +0000\r\n\r\n"), html=MARKUP["img"].encode()))
+    return _pst_bytes([Folder("../../etc", mails), Folder("=1+1", [], [Folder("/abs", mails)])])
+
+
+def pst_amplified(mails: int = 6, refs: int = 2) -> bytes:
+    """Every mail's body is the same XXBLOCK of ``refs`` x 1021 x 1021 references to one
+    8 KB block (``refs`` x 8.3 MB each, from 16 KB of file)."""
+    from tests.pstfile import BOMB_BODY, BombFile, Folder
+    from tests.pstfile import Mail as PstMail
+
+    cls = type("Bomb", (BombFile,), {"refs": refs})
+    return _pst_bytes([Folder("Inbox", [PstMail(subject=f"s{i}", body=BOMB_BODY)
+                                        for i in range(mails)])], file_class=cls)
+
+
 # ----------------------------------------------------------------------------- the sweep
 
 HOSTILE_REMOTE = "http://tracker.example"
@@ -493,6 +538,7 @@ def hostile_files() -> dict[str, bytes]:
         "msn-xxe.xml": b'<?xml version="1.0"?><!DOCTYPE Log [<!ENTITY x SYSTEM '
                        b'"file:///etc/passwd">]><Log FirstSessionID="1"><Message Date="1/1/2024"'
                        b' Time="1:00:00" SessionID="1"><Text>&x;</Text></Message></Log>',
+        "hostile.pst": hostile_pst(),
         "nul.bin": b"\x00" * 4096,
         "empty.txt": b"",
         **hostile_images(),
