@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -242,23 +243,35 @@ def missing_source(case_name: str, index: int, source: Source) -> CaseError:
                      f"(looked at {source.path}); fix the path, relative to the case file")
 
 
+def _entries(where: str, items: object, section: str) -> Iterator[tuple[int, str, dict]]:
+    """(index, key such as ``sources[2]``, table) for each ``[[section]]`` table, its keys
+    checked."""
+    if not isinstance(items, list):
+        raise CaseError(f"{where}: {section}: expected [[{section}]] tables")
+    for i, item in enumerate(items):
+        _check_keys(where, section, item)
+        yield i, f"{section}[{i}]", item
+
+
+def _person_id(where: str, key: str, pid: object, person_ids: set[str]) -> str:
+    if pid not in person_ids:
+        raise CaseError(f"{where}: {key}: {pid!r} is not a person id; expected one of "
+                        f"{', '.join(sorted(person_ids)) or '(no people defined)'}")
+    return str(pid)
+
+
 def _sources(file: Path, items: object, person_ids: set[str], missing_ok: bool = False,
              ) -> tuple[Source, ...]:
     where = file.name
-    if not isinstance(items, list):
-        raise CaseError(f"{where}: sources: expected [[sources]] tables")
     out = []
-    for i, item in enumerate(items):
-        key = f"sources[{i}]"
-        _check_keys(where, "sources", item)
+    for i, key, item in _entries(where, items, "sources"):
         rel = str(_required(where, item, key, "path"))
         path = (file.parent / rel).resolve()
         if not path.exists() and not missing_ok:
             raise missing_source(where, i, Source(path, rel))
         owner = item.get("owner")
-        if owner is not None and owner not in person_ids:
-            raise CaseError(f"{where}: {key}.owner: {owner!r} is not a person id; expected one "
-                            f"of {', '.join(sorted(person_ids)) or '(no people defined)'}")
+        if owner is not None:
+            _person_id(where, f"{key}.owner", owner, person_ids)
         tz = item.get("timezone")
         if tz is not None:
             tz = _zone(where, f"{key}.timezone", tz)
@@ -274,12 +287,8 @@ def _sources(file: Path, items: object, person_ids: set[str], missing_ok: bool =
 def _exhibits(file: Path, items: object, person_ids: set[str],
               region: str | None) -> tuple[Exhibit, ...]:
     where = file.name
-    if not isinstance(items, list):
-        raise CaseError(f"{where}: exhibits: expected [[exhibits]] tables")
     out = []
-    for i, item in enumerate(items):
-        key = f"exhibits[{i}]"
-        _check_keys(where, "exhibits", item)
+    for _i, key, item in _entries(where, items, "exhibits"):
         rel = str(_required(where, item, key, "path"))
         path = (file.parent / rel).resolve()
         if not path.is_file():
@@ -307,11 +316,7 @@ def _party(where: str, key: str, value: object, person_ids: set[str],
     """An account key (normalised) or ``person:<id>`` of a person in the case."""
     text = str(value).strip()
     if text.lower().startswith("person:"):
-        pid = text[7:].strip()
-        if pid not in person_ids:
-            raise CaseError(f"{where}: {key}: {pid!r} is not a person id; expected one of "
-                            f"{', '.join(sorted(person_ids)) or '(no people defined)'}")
-        return "person:" + pid.casefold()
+        return "person:" + _person_id(where, key, text[7:].strip(), person_ids).casefold()
     try:
         return accounts.normalise(text, region)
     except CaseError as exc:

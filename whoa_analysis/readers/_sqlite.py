@@ -18,7 +18,7 @@ import functools
 import re
 import sqlite3
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,7 @@ import pandas as pd
 
 from .. import accounts
 from ..errors import InputError
-from ._common import Head
+from ._common import Head, unparsed
 
 MAGIC = b"SQLite format 3\x00"
 #: Longest text or blob read from one cell; longer ones make the row unparsed, not memory.
@@ -124,6 +124,29 @@ class Gap:
         low = "the start" if self.after is None else f"rowid {self.after}"
         return (f"damaged database: rows of table {self.table!r} between {low} and {high} "
                 f"could not be read ({self.error}); whatever was there is missing")
+
+
+def gap_row(gap: Gap, platform: str, prefix: str = "") -> dict:
+    """The ``unparsed`` row that stands for a damaged stretch of a table."""
+    return unparsed(prefix + gap.locator, gap.warning.encode(), gap.warning, platform=platform)
+
+
+def table_rows(db: Database, table: str, build: Callable[[Row], dict],
+               platform: str) -> list[dict]:
+    """Every row of ``table`` through ``build``: a damaged stretch is one gap row, and a row
+    ``build`` cannot read is an ``unparsed`` row of its own; nothing is dropped."""
+    out = []
+    for item in db.scan(table):
+        if isinstance(item, Gap):
+            out.append(gap_row(item, platform))
+            continue
+        try:
+            out.append(build(item))
+        except (ValueError, TypeError, OverflowError) as exc:
+            out.append(unparsed(f"sqlite:{table}[{item.rowid}]", item.raw(),
+                                f"row cannot be read ({exc}): kept unparsed",
+                                platform=platform))
+    return out
 
 
 def record_bytes(table: str, rowid: int, values: dict[str, object]) -> bytes:

@@ -23,9 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import Head, Source, unparsed
+from ._common import Head, Source
 from ._sqlite import (
-    Gap,
     Row,
     database,
     epoch,
@@ -34,6 +33,7 @@ from ._sqlite import (
     join,
     owner_phone,
     schema_text,
+    table_rows,
     wal_note,
 )
 
@@ -64,15 +64,9 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     if note := wal_note(src.path):
         src.assume(note)
     own = owner_phone(owner, region)
-    rows: list[dict] = []
     with database(src.path, "an Android call log (calllog.db)") as db:
         db.require("calls", "number", "date", "duration", "type")
-        for item in db.scan("calls"):
-            if isinstance(item, Gap):
-                rows.append(unparsed(item.locator, item.warning.encode(), item.warning,
-                                     platform=PLATFORM))
-            else:
-                rows.append(_call(item, own, region))
+        rows = table_rows(db, "calls", lambda item: _call(item, own, region), PLATFORM)
     src.assume("times are epoch milliseconds (UTC); durations in seconds")
     return src.frame(pd.DataFrame(rows)) if rows else src.frame([])
 

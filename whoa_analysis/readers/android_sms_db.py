@@ -31,10 +31,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import Head, Source, unparsed
+from ._common import Head, Source
 from ._sqlite import (
     Database,
-    Gap,
     Row,
     database,
     epoch,
@@ -44,6 +43,7 @@ from ._sqlite import (
     owner_phone,
     record_bytes,
     schema_text,
+    table_rows,
     utc,
     wal_note,
 )
@@ -113,19 +113,8 @@ class _Reader:
     def rows(self) -> list[dict]:
         out = []
         for table, build in (("sms", self._sms), ("pdu", self._mms)):
-            if table not in self.db.tables:
-                continue
-            for item in self.db.scan(table):
-                if isinstance(item, Gap):
-                    out.append(unparsed(item.locator, item.warning.encode(), item.warning,
-                                        platform=PLATFORM))
-                    continue
-                try:
-                    out.append(build(item))
-                except (ValueError, TypeError, OverflowError) as exc:
-                    out.append(unparsed(f"sqlite:{table}[{item.rowid}]", item.raw(),
-                                        f"row cannot be read ({exc}): kept unparsed",
-                                        platform=PLATFORM))
+            if table in self.db.tables:
+                out += table_rows(self.db, table, build, PLATFORM)
         return out
 
     def _group(self, thread: int | None) -> tuple[str, list[str]]:

@@ -55,6 +55,7 @@ from ._sqlite import (
     Gap,
     Row,
     database,
+    gap_row,
     handle_key,
     is_sqlite,
     join,
@@ -199,8 +200,7 @@ class _Reader:
         out, seen = [], []
         for item in self.db.scan("message"):
             if isinstance(item, Gap):
-                out.append(unparsed(self.prefix + item.locator, item.warning.encode(),
-                                    item.warning, platform=PLATFORM))
+                out.append(gap_row(item, PLATFORM, self.prefix))
                 continue
             seen.append(item)
         senders = self._senders_per_chat(seen)

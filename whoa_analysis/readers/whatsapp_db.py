@@ -39,10 +39,9 @@ import pandas as pd
 from .. import accounts
 from ..errors import InputError
 from ..evidence import sha256_path
-from ._common import Head, Source, unparsed
+from ._common import Head, Source
 from ._sqlite import (
     Database,
-    Gap,
     Row,
     database,
     epoch,
@@ -50,6 +49,7 @@ from ._sqlite import (
     join,
     owner_phone,
     schema_text,
+    table_rows,
     utc,
     wal_note,
 )
@@ -178,19 +178,8 @@ class _Base:
     def rows(self) -> list[dict]:
         out = []
         for table, build in self.tables():
-            if table not in self.db.tables:
-                continue
-            for item in self.db.scan(table):
-                if isinstance(item, Gap):
-                    out.append(unparsed(item.locator, item.warning.encode(), item.warning,
-                                        platform=PLATFORM))
-                    continue
-                try:
-                    out.append(build(item))
-                except (ValueError, TypeError, OverflowError) as exc:
-                    out.append(unparsed(f"sqlite:{table}[{item.rowid}]", item.raw(),
-                                        f"row cannot be read ({exc}): kept unparsed",
-                                        platform=PLATFORM))
+            if table in self.db.tables:
+                out += table_rows(self.db, table, build, PLATFORM)
         return out
 
     def tables(self):
