@@ -243,9 +243,14 @@ def test_store_in_a_case_gives_the_notice_contacts_and_abuse_drafts(store: Path,
     assert summary["notice"]["locator"] == "pst:Top of Personal Folders/Sent Items#0@2097316"
     after = summary["respondent_contacts_after_notice"]
     assert after["total"] == 2 and after["by_account"] == {"email:rob@example.net": 2}
-    drafts = sorted((tmp_path / "out" / "complaints").glob("mail-abuse-*.txt"))
-    text = drafts[0].read_text(encoding="utf-8")
-    assert "abuse@example.net" in text and "Received: from mail.example.net" in text
+    import email
+    from email import policy
+
+    drafts = sorted((tmp_path / "out" / "complaints").glob("mail-abuse-*.eml"))
+    draft = email.message_from_bytes(drafts[0].read_bytes(), policy=policy.default)
+    text = draft.get_body(("plain",)).get_content()
+    assert draft["To"] == "abuse@example.net" and "Received: from mail.example.net" in text
+    assert "keeps no RFC 822 original" in text
 
 
 def test_formats_lists_the_store_reader() -> None:

@@ -72,7 +72,10 @@ def read(case: Case, row: dict) -> Original:
 
 
 _NOT_ATTACHABLE = {"msg": N_("an Outlook .msg file holds no RFC 822 original; the .msg is "
-                             "attached as exported instead")}
+                             "attached as exported instead"),
+                   "pst": N_("an Outlook store (.pst/.ost) keeps no RFC 822 original of a mail; "
+                             "its transport headers are quoted here, and the store is listed "
+                             "with its SHA-256 in manifest.json")}
 
 
 def _bytes(path: Path, locator: str, fmt: str) -> tuple[str, bytes | None]:
@@ -82,6 +85,8 @@ def _bytes(path: Path, locator: str, fmt: str) -> tuple[str, bytes | None]:
         return "warc", _warc_record(path, int(m["n"]))
     if locator == "msg:0" and fmt == "msg":
         return "msg", None
+    if fmt == "pst":
+        return "pst", None
     scheme, _, rel = locator.partition(":")
     if scheme == "zip" and fmt == "eml":
         with zipfile.ZipFile(path) as zf:
