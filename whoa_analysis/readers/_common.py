@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import zipfile
 import zlib
 import zoneinfo
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .. import schema
+from .. import accounts, schema
 from ..errors import DateOrderRequired, InputError, TimezoneRequired
 from ..evidence import sha256_bytes, sha256_path
 
@@ -350,3 +351,19 @@ def participant_prefix(name: str, participants: Iterable[str]) -> str | None:
             if nxt.isspace() or _cjk(nxt):
                 return who
     return None
+
+
+#: How a case file writes a phone number when it gives it bare (no ``phone:``).
+PHONE_LIKE = re.compile(r"^\+?[\d][\d \-().\u00a0]{5,}$")
+
+
+def owner_phone(owner: Sequence[str], region: str | None) -> str:
+    """The export owner's own number from the case's identifiers (``phone:...`` or a bare
+    number), as an account key; '' when none is one."""
+    for ident in owner:
+        platform, sep, rest = str(ident).partition(":")
+        if sep and platform.strip().lower() in ("phone", "sms", "tel", "call"):
+            return accounts.key_for("phone", rest, region)
+        if PHONE_LIKE.match(str(ident).strip()):
+            return accounts.key_for("phone", str(ident), region)
+    return ""

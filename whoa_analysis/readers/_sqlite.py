@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import re
 import sqlite3
 import struct
 from collections.abc import Callable, Iterator, Sequence
@@ -124,6 +123,15 @@ class Gap:
         low = "the start" if self.after is None else f"rowid {self.after}"
         return (f"damaged database: rows of table {self.table!r} between {low} and {high} "
                 f"could not be read ({self.error}); whatever was there is missing")
+
+
+def noted_rows(db: Database, name: str, src) -> list[Row]:
+    """The readable rows of table ``name``; each damaged stretch is noted in the import
+    report (a side table's gap loses details, not messages)."""
+    rows, gaps = db.rows(name)
+    for gap in gaps:
+        src.assume(gap.warning)
+    return rows
 
 
 def gap_row(gap: Gap, platform: str, prefix: str = "") -> dict:
@@ -436,20 +444,6 @@ def epoch(value: int | None, unit: str) -> tuple[pd.Timestamp | None, str]:
 def utc(values: pd.Series) -> pd.Series:
     """Instants (or None) as the frame's UTC microsecond dtype (extra time columns)."""
     return pd.to_datetime(values, utc=True).astype("datetime64[us, UTC]")
-
-
-PHONE_LIKE = re.compile(r"^\+?[\d][\d \-().\u00a0]{5,}$")   # how a case file writes a number
-
-
-def owner_phone(owner: Sequence[str], region: str | None) -> str:
-    """The owner's own number from the case's identifiers (``phone:...`` or a bare number)."""
-    for ident in owner:
-        platform, sep, rest = ident.partition(":")
-        if sep and platform.strip().lower() in ("phone", "sms", "tel", "call"):
-            return accounts.key_for("phone", rest, region)
-        if PHONE_LIKE.match(ident.strip()):
-            return accounts.key_for("phone", ident, region)
-    return ""
 
 
 @functools.lru_cache(maxsize=65536)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import Head, Source
+from ._common import Head, Source, owner_phone
 from ._sqlite import (
     Row,
     database,
@@ -31,7 +31,6 @@ from ._sqlite import (
     handle_key,
     is_sqlite,
     join,
-    owner_phone,
     schema_text,
     table_rows,
     wal_note,

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import Head, Source
+from ._common import Head, Source, owner_phone
 from ._sqlite import (
     Database,
     Row,
@@ -40,7 +40,7 @@ from ._sqlite import (
     handle_key,
     is_sqlite,
     join,
-    owner_phone,
+    noted_rows,
     record_bytes,
     schema_text,
     table_rows,
@@ -105,10 +105,7 @@ class _Reader:
             self.addrs[r.int("msg_id") or 0].append(r)
 
     def _table(self, name: str) -> list[Row]:
-        rows, gaps = self.db.rows(name)
-        for gap in gaps:
-            self.src.assume(gap.warning)
-        return rows
+        return noted_rows(self.db, name, self.src)
 
     def rows(self) -> list[dict]:
         out = []

@@ -54,7 +54,16 @@ import pandas as pd
 from .. import accounts
 from ..errors import InputError
 from ..evidence import source_files
-from ._common import Head, Source, decode_text, is_zip, read_member, unparsed, zip_members
+from ._common import (
+    Head,
+    Source,
+    decode_text,
+    is_zip,
+    owner_phone,
+    read_member,
+    unparsed,
+    zip_members,
+)
 
 FORMAT = "google_voice"
 PLATFORM = "sms"
@@ -372,10 +381,9 @@ def _time(stamp: str, warnings: list[str]) -> dict:
 # --- people --------------------------------------------------------------------------------------
 
 def _owner_phone(rows: list[dict], owner: Sequence[str], region: str | None) -> str:
-    for ident in owner:
-        platform, sep, rest = str(ident).partition(":")
-        if sep and platform.strip().lower() in ("phone", "sms", "tel"):
-            return accounts.key_for("phone", rest, region)
+    """The case's number for the owner, else the number of the owner's own messages."""
+    if known := owner_phone(owner, region):
+        return known
     mine = [r["_number"] for r in rows if r.get("_me") and r.get("record_type") == "text"
             and r.get("_number")]
     return accounts.key_for("phone", mine[0], region) if mine else ""

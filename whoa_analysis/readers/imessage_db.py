@@ -49,7 +49,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ._common import Head, Source, unparsed
+from ._common import Head, Source, owner_phone, unparsed
 from ._sqlite import (
     Database,
     Gap,
@@ -59,7 +59,6 @@ from ._sqlite import (
     handle_key,
     is_sqlite,
     join,
-    owner_phone,
     schema_text,
     utc,
     wal_note,

@@ -39,7 +39,7 @@ import pandas as pd
 
 from .. import accounts
 from ..errors import InputError
-from ._common import Head, Source, unparsed
+from ._common import Head, Source, owner_phone, unparsed
 
 FORMAT = "sms_backup"
 PLATFORM = "sms"
@@ -73,7 +73,6 @@ _DEC = rb"0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|5[5-7][0-9]{3}|6553[45]|[0-9]{7,})"
 _HEX = rb"[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{3}[eEfF]|" \
        rb"[0-9a-fA-F]{6,})"
 SUSPECT_REF = re.compile(rb"&#(" + _DEC + rb"|" + _HEX + rb");(?:&#([0-9]+|[xX][0-9a-fA-F]+);)?")
-PHONE_LIKE = re.compile(r"^\+?[\d][\d \-().\u00a0]{5,}$")   # how a case file writes a number
 RECORD_START = re.compile(rb"<(sms|mms|call)[\s/>]")
 ROOT = re.compile(rb"<(smses|calls)[\s>]")
 
@@ -90,7 +89,7 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     data = src.path.read_bytes()
     fixed, repaired, offsets = _repair_char_refs(data)
     owner = (owner,) if isinstance(owner, str) else tuple(owner)
-    ctx = _Context(region, _owner_phone(owner, region), repaired)
+    ctx = _Context(region, owner_phone(owner, region), repaired)
     records = _Scanner(data, fixed, offsets, ctx).run()
     if ctx.root is None:
         raise InputError(f"{src.path.name}: expected an SMS Backup & Restore file (<smses> or "
@@ -447,17 +446,6 @@ def _phone(number: str, region: str | None) -> str:
 def _shown(a: dict[str, str], key: str) -> str:
     name = _value(a.get("contact_name"))
     return name if name and name != "(Unknown)" else a.get(key, "")
-
-
-def _owner_phone(owner: Sequence[str], region: str | None) -> str:
-    """The owner's own number: the first identifier that is one (``phone:...`` or bare)."""
-    for ident in owner:
-        platform, sep, rest = ident.partition(":")
-        if sep and platform.strip().lower() in ("phone", "sms", "tel", "call"):
-            return accounts.key_for("phone", rest, region)
-        if PHONE_LIKE.match(ident.strip()):
-            return accounts.key_for("phone", ident, region)
-    return ""
 
 
 def _value(text: str | None) -> str:

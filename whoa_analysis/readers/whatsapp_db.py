@@ -39,7 +39,7 @@ import pandas as pd
 from .. import accounts
 from ..errors import InputError
 from ..evidence import sha256_path
-from ._common import Head, Source
+from ._common import Head, Source, owner_phone
 from ._sqlite import (
     Database,
     Row,
@@ -47,7 +47,7 @@ from ._sqlite import (
     epoch,
     is_sqlite,
     join,
-    owner_phone,
+    noted_rows,
     schema_text,
     table_rows,
     utc,
@@ -170,10 +170,7 @@ class _Base:
         pass
 
     def _table(self, name: str) -> list[Row]:
-        rows, gaps = self.db.rows(name)
-        for gap in gaps:
-            self.src.assume(gap.warning)
-        return rows
+        return noted_rows(self.db, name, self.src)
 
     def rows(self) -> list[dict]:
         out = []
