@@ -45,8 +45,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -64,6 +63,7 @@ from ._common import (
     unparsed,
     zip_members,
 )
+from ._html import Node, Tree, walk
 
 FORMAT = "google_voice"
 PLATFORM = "sms"
@@ -78,8 +78,6 @@ _FILE_TYPE = re.compile(r" - (Text|Placed|Received|Missed|Voicemail|Recorded) - 
 _LABELS = ("placed", "received", "missed", "voicemail", "recorded")
 _DURATION = re.compile(r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?"
                        r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?$")
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                   "source", "track", "wbr"})
 
 
 def sniff(head: Head) -> bool:
@@ -130,92 +128,16 @@ def _documents(path: Path) -> Iterator[tuple[str, bytes, str]]:
         yield path.name, path.read_bytes(), ""
 
 
-# --- a small tree with source offsets ------------------------------------------------------------
-
-@dataclass(eq=False)
-class _Node:
-    tag: str
-    attrs: dict[str, str]
-    start: int
-    end: int = -1
-    children: list = field(default_factory=list)       # _Node or str
-
-    @property
-    def classes(self) -> set[str]:
-        return set(self.attrs.get("class", "").split())
-
-
-class _Tree(HTMLParser):
-    """Elements with their start and end offsets in the text; never fetches anything."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.text = text
-        self.lines = [0] + [m.end() for m in re.finditer("\n", text)]
-        self.root = _Node("#root", {}, 0)
-        self.stack = [self.root]
-        self.open: dict[str, int] = {}          # open elements by tag: a stray end tag is O(1)
-
-    def _at(self) -> int:
-        line, col = self.getpos()
-        return self.lines[line - 1] + col
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        start = self._at()
-        node = _Node(tag, {k: v or "" for k, v in attrs}, start)
-        self.stack[-1].children.append(node)
-        if tag in _VOID:
-            node.end = start + len(self.get_starttag_text() or "")
-            return
-        self.stack.append(node)
-        self.open[tag] = self.open.get(tag, 0) + 1
-
-    def handle_startendtag(self, tag: str, attrs: list) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in _VOID:
-            self.handle_endtag(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.open.get(tag):
-            return
-        close = self.text.find(">", self._at())
-        end = len(self.text) if close == -1 else close + 1
-        while len(self.stack) > 1:
-            node = self.stack.pop()
-            node.end = end
-            self.open[node.tag] -= 1
-            if node.tag == tag:
-                return
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
-
-    def finish(self) -> _Node:
-        self.close()
-        for node in self.stack[1:]:
-            node.end = len(self.text)
-        return self.root
-
-
-def _walk(node: _Node) -> Iterator[_Node]:
-    """Every element below ``node`` in document order (iterative: deep nesting is data)."""
-    todo = list(reversed([c for c in node.children if isinstance(c, _Node)]))
-    while todo:
-        n = todo.pop()
-        yield n
-        todo.extend(reversed([c for c in n.children if isinstance(c, _Node)]))
-
-
-def _find(node: _Node, tag: str | None = None, cls: str | None = None) -> _Node | None:
+def _find(node: Node, tag: str | None = None, cls: str | None = None) -> Node | None:
     return next(_find_all(node, tag, cls), None)
 
 
-def _find_all(node: _Node, tag: str | None = None, cls: str | None = None) -> Iterator[_Node]:
-    return (n for n in _walk(node) if (tag is None or n.tag == tag)
+def _find_all(node: Node, tag: str | None = None, cls: str | None = None) -> Iterator[Node]:
+    return (n for n in walk(node) if (tag is None or n.tag == tag)
             and (cls is None or cls in n.classes))
 
 
-def _text(node: _Node | None) -> str:
+def _text(node: Node | None) -> str:
     """Visible text: ``<br>`` a newline, everything else as written."""
     if node is None:
         return ""
@@ -248,7 +170,7 @@ class _Doc:
     region: str | None
     title: str = ""
 
-    def raw(self, node: _Node) -> bytes:
+    def raw(self, node: Node) -> bytes:
         return self.text[node.start:node.end].encode(self.encoding, "surrogateescape")
 
 
@@ -258,7 +180,7 @@ def _document(name: str, data: bytes, prefix: str, region: str | None, src: Sour
     encoding = "utf-8" if not warn else ("latin-1" if "latin-1" in warn else "cp1252")
     if warn:
         src.assume(f"{name}: {warn}")
-    tree = _Tree(text)
+    tree = Tree(text)
     try:
         tree.feed(text)
         root = tree.finish()
@@ -277,7 +199,7 @@ def _document(name: str, data: bytes, prefix: str, region: str | None, src: Sour
                      platform=PLATFORM)]
 
 
-def _tel(node: _Node | None) -> tuple[str, str, bool]:
+def _tel(node: Node | None) -> tuple[str, str, bool]:
     """(number, name shown, is the owner) of a vcard."""
     a = _find(node, "a", "tel") if node is not None else None
     if a is None:
@@ -287,7 +209,7 @@ def _tel(node: _Node | None) -> tuple[str, str, bool]:
     return number, _shown(_text(fn)), fn is not None and fn.tag == "abbr"
 
 
-def _texts(doc: _Doc, chat: _Node) -> list[dict]:
+def _texts(doc: _Doc, chat: Node) -> list[dict]:
     people = _find(chat, "div", "participants")
     members = [_tel(c)[0] for c in _find_all(people, "cite")] if people else []
     group = people is not None
@@ -304,11 +226,11 @@ def _texts(doc: _Doc, chat: _Node) -> list[dict]:
     return rows
 
 
-def _message(doc: _Doc, node: _Node, locator: str) -> dict:
+def _message(doc: _Doc, node: Node, locator: str) -> dict:
     number, name, me = _tel(_find(node, "cite"))
     stamp = _find(node, "abbr", "dt")
     q = _find(node, "q")
-    files = [n.attrs.get("src") or n.attrs.get("href", "") for n in _walk(node)
+    files = [n.attrs.get("src") or n.attrs.get("href", "") for n in walk(node)
              if n.tag in ("img", "audio", "video") or (n.tag == "a" and "vcard" in n.classes)]
     files = [f for f in dict.fromkeys(files) if f]
     row = {"locator": locator, "raw": doc.raw(node), "platform": "sms", "body": _text(q),
@@ -321,7 +243,7 @@ def _message(doc: _Doc, node: _Node, locator: str) -> dict:
     return row
 
 
-def _call(doc: _Doc, node: _Node) -> dict:
+def _call(doc: _Doc, node: Node) -> dict:
     number, name, _me = _tel(_find(node, "div", "contributor"))
     kind = _call_type(node, doc.name)
     stamp = _find(node, "abbr", "published")
@@ -345,7 +267,7 @@ def _call(doc: _Doc, node: _Node) -> dict:
     return row
 
 
-def _call_type(node: _Node, name: str) -> str:
+def _call_type(node: Node, name: str) -> str:
     for a in _find_all(node, "a"):
         if a.attrs.get("rel") == "tag":
             label = a.attrs.get("href", "").rpartition("#")[2].lower()

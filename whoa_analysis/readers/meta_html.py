@@ -35,7 +35,6 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -45,6 +44,7 @@ from ..errors import InputError
 from ..evidence import source_files
 from . import _meta
 from ._common import Head, Source, decode_text, localize_rows, read_member, unparsed, zip_members
+from ._html import Node, Tree, walk
 
 FORMAT = "meta_html"
 PLATFORM = "messenger"
@@ -87,8 +87,6 @@ _KIND_PATTERNS = (
                           r".{1,200} from the group|named the group .{0,200}|changed the group "
                           r"photo)\.?$")),
 )
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                   "source", "track", "wbr"})
 _BLOCKS = frozenset({"div", "p", "li", "ul", "ol", "table", "tr", "td", "h1", "h2", "h3", "h4",
                      "section", "header", "footer"})
 _MEDIA_TAGS = frozenset({"img", "video", "audio", "source"})
@@ -113,77 +111,8 @@ def sniff(head: Head) -> bool:
 
 # --- a small tree with source offsets ------------------------------------------------------------
 
-@dataclass(eq=False)
-class _Node:
-    tag: str
-    attrs: dict[str, str]
-    start: int
-    end: int = -1
-    ordinal: int = 0                 # n-th div of the document (1-based), for the locator
-    children: list = field(default_factory=list)   # _Node or str
-
-    @property
-    def elements(self) -> list[_Node]:
-        return [c for c in self.children if isinstance(c, _Node)]
-
-
-class _TreeBuilder(HTMLParser):
-    """Builds ``_Node``s with each element's start/end offset in the decoded text."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.text = text
-        self.lines = [0] + [m.end() for m in re.finditer("\n", text)]
-        self.root = _Node("#root", {}, 0)
-        self.stack = [self.root]
-        self.divs = 0
-        self.title = ""
-
-    def _offset(self) -> int:
-        line, col = self.getpos()
-        return self.lines[line - 1] + col
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = _Node(tag, {k: v or "" for k, v in attrs}, self._offset())
-        if tag == "div":
-            self.divs += 1
-            node.ordinal = self.divs
-        self.stack[-1].children.append(node)
-        if tag in _VOID:
-            node.end = node.start + len(self.get_starttag_text() or "")
-        else:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in _VOID:
-            self.stack.pop().end = self._offset() + len(self.get_starttag_text() or "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if not any(n.tag == tag for n in self.stack[1:]):
-            return                    # a stray end tag: browsers ignore it too
-        close = self.text.find(">", self._offset())
-        end = len(self.text) if close < 0 else close + 1
-        while True:
-            node = self.stack.pop()
-            node.end = end
-            if node.tag == tag:
-                return
-
-    def handle_data(self, data: str) -> None:
-        if self.stack[-1].tag == "title":
-            self.title += data
-        self.stack[-1].children.append(data)
-
-    def finish(self) -> _Node:
-        self.close()
-        for node in self.stack[1:]:
-            node.end = len(self.text)
-        return self.root
-
-
-def _parse(text: str, name: str) -> _TreeBuilder:
-    builder = _TreeBuilder(text)
+def _parse(text: str, name: str) -> Tree:
+    builder = Tree(text)
     try:
         builder.feed(text)
         builder.finish()
@@ -193,13 +122,7 @@ def _parse(text: str, name: str) -> _TreeBuilder:
     return builder
 
 
-def _walk(node: _Node) -> Iterator[_Node]:
-    for child in node.elements:
-        yield child
-        yield from _walk(child)
-
-
-def _plain(node: _Node | str) -> str:
+def _plain(node: Node | str) -> str:
     """All text under a node, exactly as in the file (entities unescaped once)."""
     if isinstance(node, str):
         return node
@@ -297,26 +220,26 @@ def _page_rows(name: str, text: str, data: bytes, codec: str, platform: str,
     return rows
 
 
-def _blocks(root: _Node) -> tuple[list[_Node], list[_Node]]:
+def _blocks(root: Node) -> tuple[list[Node], list[Node]]:
     """Message blocks, and their sibling divs of the same shape whose time cannot be read."""
-    blocks = [n for n in _walk(root) if n.tag == "div" and len(n.elements) >= 2
+    blocks = [n for n in walk(root) if n.tag == "div" and len(n.elements) >= 2
               and _layout(_plain(n.elements[-1])) is not None]
     ids = {id(b) for b in blocks}
-    parents = [n for n in _walk(root) if any(id(c) in ids for c in n.elements)]
+    parents = [n for n in walk(root) if any(id(c) in ids for c in n.elements)]
     strays = [c for p in parents for c in p.elements
               if id(c) not in ids and c.tag == "div" and len(c.elements) >= 2
               and _might_be_message(c)]
     return blocks, strays
 
 
-def _might_be_message(node: _Node) -> bool:
+def _might_be_message(node: Node) -> bool:
     """A sibling shaped like a message whose last part holds a number (a time we cannot read);
     the thread header (title and participants) is not one."""
-    header = any(_PARTICIPANTS.match(_plain(n)) for n in _walk(node) if not n.elements)
+    header = any(_PARTICIPANTS.match(_plain(n)) for n in walk(node) if not n.elements)
     return not header and any(ch.isdigit() for ch in _plain(node.elements[-1]))
 
 
-def _thread(builder: _TreeBuilder, name: str, platform: str, src: Source) -> dict:
+def _thread(builder: Tree, name: str, platform: str, src: Source) -> dict:
     people = _participants(builder.root)
     folder = name.rpartition("/")[0].rpartition("/")[2]
     conversation = builder.title or folder or Path(name).stem
@@ -327,8 +250,8 @@ def _thread(builder: _TreeBuilder, name: str, platform: str, src: Source) -> dic
             "participants": people}
 
 
-def _participants(root: _Node) -> list[str]:
-    for node in _walk(root):
+def _participants(root: Node) -> list[str]:
+    for node in walk(root):
         if node.tag == "div" and not node.elements:
             m = _PARTICIPANTS.match(_plain(node))
             if m:
@@ -379,7 +302,7 @@ class _Content:
         return "\n".join(lines)
 
 
-def _collect(node: _Node | str, out: _Content, mixed: bool) -> None:
+def _collect(node: Node | str, out: _Content, mixed: bool) -> None:
     """Visible text, media names, links and reactions of a message's content."""
     if isinstance(node, str):
         # whitespace between the tags of a pretty-printed page is layout, not message text
@@ -419,7 +342,7 @@ def _kind(body: str, media: list[str]) -> str:
     return "media" if media else "text"
 
 
-def _row(locator: str, raw: bytes, node: _Node, thread: dict, owners: set[str]) -> dict:
+def _row(locator: str, raw: bytes, node: Node, thread: dict, owners: set[str]) -> dict:
     platform = thread["platform"]
     first, *middle, last = node.elements
     sender = _plain(first)
@@ -448,7 +371,7 @@ def _row(locator: str, raw: bytes, node: _Node, thread: dict, owners: set[str]) 
     }
 
 
-def _stray(locator: str, raw: bytes, node: _Node, thread: dict) -> dict:
+def _stray(locator: str, raw: bytes, node: Node, thread: dict) -> dict:
     stamp = _plain(node.elements[-1])
     reason = (f"a message-shaped block whose time {stamp.strip()[:60]!r} is in no known layout:"
               " kept unparsed")
