@@ -214,3 +214,27 @@ def test_a_closed_pipe_ends_quietly():
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0
     assert "Traceback" not in err and err == ""
+
+
+def test_init_asks_for_the_date_order_a_chat_cannot_tell(tmp_path, capsys):
+    """Slashes are written day first and month first alike: with no day over 12 the draft asks,
+    names the key to write, and the case stops on it in one line until it is answered."""
+    folder = tmp_path / "case"
+    folder.mkdir()
+    (folder / "WhatsApp Chat with Rob.txt").write_text(
+        "03/04/2024, 10:00 - Dana: Do not contact me in any way in the future.\n"
+        "05/04/2024, 09:12 - Rob: why\n", encoding="utf-8")
+    assert cli.main(["init", str(folder), "--timezone", "Europe/London"]) == 0
+    out = capsys.readouterr().out
+    assert "WhatsApp Chat with Rob.txt: needs its date order" in out
+    text = (folder / "case.toml").read_text(encoding="utf-8")
+    assert "# QUESTION: no date in this export has a day over 12" in text
+    assert '# date_order = "dmy"' in text
+    assert "date_order" not in _sources(folder / "case.toml")["WhatsApp Chat with Rob.txt"]
+    assert cli.main(["accounts", str(folder / "case.toml")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "date_order" in err[0] and "Rob.txt" in err[0]
+    # answered, the same draft reads
+    (folder / "case.toml").write_text(text.replace('# date_order = "dmy"', 'date_order = "dmy"'),
+                                      encoding="utf-8")
+    assert cli.main(["accounts", str(folder / "case.toml")]) == 0

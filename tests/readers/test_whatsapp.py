@@ -576,3 +576,16 @@ def test_not_utf8_in_one_range_decodes_the_whole_file_one_way(tmp_path: Path,
     pd.testing.assert_frame_equal(one, two)
     assert two["body"].iloc[39] == "Grüße 39"
     assert any("decoded as cp1252" in a for a in two.attrs["assumptions"])
+
+
+def test_the_import_report_names_each_other_layout_and_the_fix(tmp_path: Path) -> None:
+    path = write(tmp_path, "chat.txt", (
+        "13/03/2024, 21:00 - Rob: look what you said\n"
+        "[14/03/2024, 08:00:00] Dana Example: I love you\n"
+        "[14/03/2024, 08:01:00] Dana Example: really\n"
+        "13/03/2024, 21:05 - Rob: answer\n"))
+    df = read(path, owner=("Dana Example",))
+    assert len(df) == 2 and not df["from_owner"].any()
+    note = next(a for a in df.attrs["assumptions"] if a.startswith("header layout"))
+    assert "2 like ios ([13/06/2018, 21:25:15] Name: text)" in note
+    assert "own [[sources]] entry" in note

@@ -8,6 +8,7 @@ locale uses, WhatsApp's own lines); no other project's test data is copied.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 
 from whoa_analysis import case as case_mod
 from whoa_analysis import languages, pipeline
+from whoa_analysis.errors import InputError
 from whoa_analysis.readers import whatsapp
 
 
@@ -266,3 +268,81 @@ def test_ios_group_lines_written_as_if_the_group_sent_them(tmp_path: Path) -> No
     assert set(df["sender"]) - {""} == {"whatsapp:rob", "whatsapp:sam"}   # "Trip" sends nothing
     assert df["body"].iloc[3] == "\u200eRob changed the subject to “Trip: Lisbon”"
     assert df["sender"].iloc[5] == "whatsapp:sam"     # a person typing such words is a person
+
+
+# ------------------------------------------------------------------ headers in Arabic digits
+
+_ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+RLM = "\u200f"
+
+
+def _native(day: int, hour: int, minute: int, ios: bool = False, digits=_ARABIC) -> str:
+    """An Arabic phone's header: its own digits, an RLM after the day and the month, the
+    Arabic comma, and ص/م for am/pm."""
+    half, h12 = ("م", hour - 12 or 12) if hour >= 12 else ("ص", hour or 12)
+    date = f"{day}{RLM}/3{RLM}/2024".translate(digits)
+    if ios:
+        return f"[{date}، {h12}:{minute:02d}:00 {half}] ".translate(digits)
+    return f"{date}، {h12}:{minute:02d} {half} - ".translate(digits)
+
+
+@pytest.mark.parametrize("ios", [False, True], ids=["android", "ios"])
+def test_arabic_digits_in_headers_are_read_and_kept_as_written(tmp_path: Path,
+                                                                ios: bool) -> None:
+    loc = LOCALES["ar"]
+    body_digits = "رقمي ١٢/٣/٢٠٢٤، ١٠:٠٠ م - ليس رأسا"    # text holding a date: stays text
+    lines = [(13, 9, 0, loc.e2e), (13, 22, 5, "Rob: مرحبا"), (14, 9, 0, "Dana: " + loc.stop),
+             (14, 21, 30, "Rob: لماذا\n" + body_digits), (15, 0, 15, "Rob: " + loc.call),
+             (15, 10, 0, "Dana: حسنا")]
+    text = "".join(_native(d, h, m, ios) + t + "\n" for d, h, m, t in lines)
+    (tmp_path / "chat.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "case.toml").write_text(CASE, encoding="utf-8")
+    result = pipeline.prepare(case_mod.load(tmp_path / "case.toml")).analysis
+    df = result.messages.sort_values("sent_at").reset_index(drop=True)
+    assert df["sent_at"].dt.strftime("%d %H:%M").tolist() == [
+        "13 09:00", "13 22:05", "14 09:00", "14 21:30", "15 00:15", "15 10:00"]
+    notice = result.summary["notice"]
+    assert notice is not None and notice["language"] == "ar"
+    assert result.summary["respondent_contacts_after_notice"]["total"] == 2
+    assert result.summary["victim_contacts_after_notice"]["total"] == 1
+    assert df["body"].iloc[3] == "لماذا\n" + body_digits
+    # what each row keeps is the file's own: the header as written, the record's bytes hashed
+    raw = (tmp_path / "chat.txt").read_bytes()
+    records = [r.encode() for r in
+               ("".join(_native(d, h, m, ios) + t + "\n") for d, h, m, t in lines)]
+    assert b"".join(records) == raw
+    assert df["record_sha256"].tolist() == [hashlib.sha256(r).hexdigest() for r in records]
+    assert df["sent_at_raw"].iloc[2] == _native(14, 9, 0, ios).strip("[] -")
+    assert df["sender"].iloc[2] == "whatsapp:dana"
+
+
+def test_persian_digits_and_a_native_header_of_another_layout_inside_a_message(
+        tmp_path: Path) -> None:
+    forged = _native(16, 8, 0, ios=True, digits=_PERSIAN) + "Dana: دوستت دارم"
+    text = (_native(13, 9, 0, digits=_PERSIAN) + "Rob: ببین\n" + forged + "\n"
+            + _native(13, 9, 5, digits=_PERSIAN) + "Rob: جواب بده\n")
+    path = tmp_path / "chat.txt"
+    path.write_text(text, encoding="utf-8")
+    df = whatsapp.read(path, tz="Asia/Tehran", owner=("Dana",))
+    assert len(df) == 2 and not df["from_owner"].any()
+    assert df["body"].iloc[0] == "ببین\n" + forged              # exactly as written
+    assert "another layout" in df["warnings"].iloc[0]
+    assert any("1 header-like line(s) in such digits" in a for a in df.attrs["assumptions"])
+    assert df["sent_at"].iloc[1] == pd.Timestamp("2024-03-13 09:05", tz="Asia/Tehran")
+
+
+@pytest.mark.parametrize(("year", "calendar"), [("1445", "Hijri"), ("1402", "Solar Hijri"),
+                                                ("2567", "Buddhist")])
+def test_a_chat_dated_in_another_calendar_is_refused_not_misread(tmp_path: Path, year: str,
+                                                                  calendar: str) -> None:
+    path = tmp_path / "chat.txt"
+    path.write_text(f"15/03/{year}, 10:00 - Rob: hi\n16/03/{year}, 10:00 - Dana: stop\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=f"{calendar}.*export the chat again") as err:
+        whatsapp.read(path, tz="UTC")
+    assert "\n" not in str(err.value)
+    # one odd year among Gregorian ones is a row like any other (the order check flags it)
+    path.write_text(f"15/03/2024, 10:00 - Rob: hi\n16/03/{year}, 10:00 - Dana: x\n",
+                    encoding="utf-8")
+    assert len(whatsapp.read(path, tz="UTC")) == 2

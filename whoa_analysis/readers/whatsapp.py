@@ -28,6 +28,11 @@ lines share, counted over the whole file) decides what a header is: a header-lik
 shape stays text of the message before it, so a sender cannot forge a line "from" someone else
 inside a message. A line in the dominant shape that goes back in time stays its own row with a
 warning that it may be forged. Times are local wall-clock times in the declared zone.
+
+Arabic and Persian phones write the header in their own digits, with the Arabic comma and a
+right-to-left mark after each date field (``\u0662\u0664\u200f/\u0664\u200f/\u0662\u0660\u0662\u0662\u060c \u0662:\u0660\u0667 \u0645 - Name: text``).
+Those header lines are read through a copy with Western digits (``_western``); everything a
+row keeps (``sent_at_raw``, the record hash, the text) is of the file's own bytes.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -131,9 +137,11 @@ def _fill(layout: Layout, date: bytes, time: bytes) -> bytes:
 
 
 #: Any layout at a line start (after a newline): used to find the shapes a file contains.
-LOOSE = re.compile(rb"\n" + MARKS + rb"(?:" + b"|".join(
-    rb"(?P<L%d>" % i + _suffixed(_fill(lay, DATE, TIME), i) + rb")"
-    for i, lay in enumerate(LAYOUTS)) + rb")")
+_ANY = MARKS + rb"(?:" + b"|".join(rb"(?P<L%d>" % i + _suffixed(_fill(lay, DATE, TIME), i) + rb")"
+                                   for i, lay in enumerate(LAYOUTS)) + rb")"
+LOOSE = re.compile(rb"\n" + _ANY)
+#: Any layout at the start of a line's bytes.
+_ANY_HEADER = re.compile(_ANY)
 BOM = b"\xef\xbb\xbf"
 #: The head of the file that proposes the header layout (the whole file then confirms it).
 SAMPLE_BYTES = 64 * 1024
@@ -249,6 +257,49 @@ FORGED = ("out of order: earlier than the message before it; may be forged (a he
 OTHER_LAYOUT = ("a line of this message looks like a message header in another layout: "
                 "kept as text of this message")
 
+#: A header line written in Arabic-Indic or Eastern Arabic-Indic digits: the span from the
+#: line's start to the header's end (before '] ', ' - ' or ': ').
+_NATIVE_HEAD = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?" + MARKS + rb"\[?" + MARKS
+                          + rb"(?:\xd9[\xa0-\xa9]|\xdb[\xb0-\xb9])[^\n\]]{0,96}?(?=\]" + SP
+                          + rb"|" + SP + DASH + SP + rb"|:" + SP + rb")")
+_NATIVE_BYTES = re.compile(rb"\xd9[\xa0-\xa9]|\xdb[\xb0-\xb9]|\xd8\x8c|\xe2\x80[\x8e\x8f]")
+#: Arabic-Indic and Eastern Arabic-Indic digits, the Arabic comma and direction marks, as the
+#: header patterns read them.
+_WESTERN = {**{bytes([0xd9, 0xa0 + k]): b"%d" % k for k in range(10)},
+            **{bytes([0xdb, 0xb0 + k]): b"%d" % k for k in range(10)},
+            b"\xd8\x8c": b",", b"\xe2\x80\x8e": b"", b"\xe2\x80\x8f": b""}
+
+
+@dataclass(frozen=True)
+class _Native:
+    """What ``_western`` rewrote: {line number: the header as written}, and the lines that
+    look like a header of another layout (left as they are: text of a message)."""
+
+    headers: dict[int, bytes]
+    others: tuple[int, ...] = ()
+
+
+def _western(data: bytes, header: re.Pattern) -> tuple[bytes, _Native]:
+    """``data`` with the header lines written in native digits rewritten in Western ones. Only
+    a line whose rewritten start matches ``header`` (a header line, never a line of message
+    text) is rewritten."""
+    if b"\xd9" not in data and b"\xdb" not in data:
+        return data, _Native({})
+    out, kept, others, at, line, counted = [], {}, [], 0, 1, 0
+    for m in _NATIVE_HEAD.finditer(data):
+        western = _NATIVE_BYTES.sub(lambda b: _WESTERN[b.group()], m.group()).removeprefix(BOM)
+        line += data.count(b"\n", counted, m.start())
+        counted = m.start()
+        if not header.match(western + data[m.end():m.end() + 8]):
+            if _ANY_HEADER.match(western + data[m.end():m.end() + 8]):
+                others.append(line)
+            continue
+        out += [data[at:m.start()], western]
+        kept[line] = m.group()
+        at = m.end()
+    out.append(data[at:])
+    return (b"".join(out) if kept else data), _Native(kept, tuple(others))
+
 
 # ---------------------------------------------------------------------------------------------
 
@@ -259,6 +310,7 @@ def sniff(head: Head) -> bool:
     if not head.name.endswith(".txt"):
         return False
     data = b"\n" + head.data[len(BOM):] if head.data.startswith(BOM) else b"\n" + head.data
+    data = b"\n" + _western(data[1:], _ANY_HEADER)[0]
     shapes = [s for s in map(_shape, LOOSE.finditer(data[:16384])) if s]
     # Signal's own text export writes '[2019-12-24, 12:23] Name: text': year first, dashes and
     # no seconds, a shape WhatsApp does not use; leave it to the Signal reader.
@@ -414,10 +466,13 @@ def _parse(path: Path, date_order: str | None, zone: str, own: frozenset[str],
         data, member = _load(path)
         src = Source(path, FORMAT, sha256=digest.result())
     yy_first = date_order == "ymd"
-    task = _Task(_sample_shape(data), yy_first, date_order, zone, b"\r" in data, own, region,
-                 _ENCODINGS, f"zip:{member}:line:" if member else "line:")
-    _DATA = data
+    original = data
+    task = _Task(_sample_shape(_western(original, _ANY_HEADER)[0]), yy_first, date_order, zone,
+                 b"\r" in data, own, region, _ENCODINGS,
+                 f"zip:{member}:line:" if member else "line:")
     try:
+        data, native = _western(original, re.compile(_strict(task.shape, yy_first, False)))
+        _DATA = data
         parts = _read_parts(data, task)
         others = _others(parts)
         best, best_n = max(others.items(), key=lambda kv: kv[1], default=(None, 0))
@@ -425,6 +480,8 @@ def _parse(path: Path, date_order: str | None, zone: str, own: frozenset[str],
         if best is not None and best_n > n:
             # The head of the file was not representative: the whole file decides.
             task = replace(task, shape=best)
+            data, native = _western(original, re.compile(_strict(best, yy_first, False)))
+            _DATA = data
             parts = _read_parts(data, task)
             others, n = _others(parts), sum(p.n for p in parts)
     finally:
@@ -435,9 +492,7 @@ def _parse(path: Path, date_order: str | None, zone: str, own: frozenset[str],
         raise InputError(f"{FORMAT}: no complete message line in the file's layout "
                          f"({shape.describe()}); if the years are written first with 2 "
                          "digits, pass date_order = \"ymd\"")
-    src.assume(f"header layout: {shape.describe()}, {n} message lines"
-               + (f"; {sum(others.values())} header-like lines of other layouts kept as "
-                  "text" if others else ""))
+    src.assume(f"header layout: {shape.describe()}, {n} message lines" + _others_note(others))
     pre, parts = parts[0].pre, [p for p in parts if p.n]     # only the first may be empty
     order = _order(shape, yy_first, date_order, max(p.high[0] for p in parts),
                    max(p.high[1] for p in parts), src)
@@ -446,7 +501,75 @@ def _parse(path: Path, date_order: str | None, zone: str, own: frozenset[str],
             # a range with no day or month over 12 in it could not tell the order itself;
             # one that could agrees with the whole file (or _order has refused the file)
             _times(p, _naive_of(p.fields, shape, yy_first, order), zone)
-    return src, _join(parts, pre, shape, member)
+    recs = _join(parts, pre, shape, member)
+    _gregorian(recs, shape)
+    if native.headers or native.others:
+        _as_written(recs, original, native)
+        src.assume(f"{len(native.headers)} header(s) written in Arabic-Indic or Eastern "
+                   "Arabic-Indic digits, read as Western digits (kept as written in "
+                   "sent_at_raw)" + (f"; {len(native.others)} header-like line(s) in such "
+                                     "digits and another layout kept as text" if native.others
+                                     else ""))
+    return src, recs
+
+
+#: WhatsApp's first year: a file whose every year lies outside 2009 .. next year was written
+#: in another calendar (phones can be set to the Hijri, Persian or Buddhist calendar).
+FIRST_YEAR = 2009
+
+
+def _gregorian(recs: Records, shape: Shape) -> None:
+    """Refuse a file dated in another calendar rather than read 1445 or 2567 as such years."""
+    years = recs.earliest.dt.year.dropna()
+    last = datetime.now().year + 1
+    if shape.year == -1 or years.empty or years.between(FIRST_YEAR, last).any():
+        return
+    lo, hi = int(years.min()), int(years.max())
+    hint = ("the Islamic (Hijri) or Persian (Solar Hijri) calendar" if hi < FIRST_YEAR
+            else "the Buddhist calendar (Thai phones write 2567 for 2024)")
+    raise InputError(f"{FORMAT}: expected years {FIRST_YEAR} to {last}; every header has a year "
+                     f"from {lo} to {hi}, so the phone wrote its dates in {hint}: set the "
+                     "phone's calendar to Gregorian and export the chat again (this file stays "
+                     "as evidence; its dates are not converted)")
+
+
+def _as_written(recs: Records, original: bytes, native: _Native) -> None:
+    """The records read through ``_western`` get back what the file holds: the header as
+    written, and the hash of the record's own bytes; a record holding a native header-like
+    line of another layout is marked as one holding such a line in Western digits is."""
+    lines = np.array([int(v.rsplit(":", 1)[1]) for v in recs.cols["locator"].to_pylist()],
+                     np.int64)
+    rows = np.searchsorted(lines, np.array(native.others, np.int64), side="right") - 1
+    recs.other_layout.update(rows[rows >= 0].tolist())
+    if not native.headers:
+        return
+    a = np.frombuffer(original, np.uint8)
+    starts = np.concatenate(([0], _positions(a, 10) + 1)).astype(np.int64)
+    bounds = np.append(starts[lines - 1], len(original))
+    stamps = recs.cols["stamp"].to_pylist()
+    written = [native.headers.get(int(line)) for line in lines.tolist()]
+    encoding = recs.encoding
+    for i, header in enumerate(written):
+        if header is not None:
+            stamps[i] = header.removeprefix(BOM).decode(encoding)
+    stamp = _stamps(pa.array(stamps, pa.large_string()))
+    rows = np.flatnonzero([h is not None for h in written])
+    hashes = recs.cols["record_sha256"].to_pylist()
+    view = memoryview(original)
+    for i in rows.tolist():
+        hashes[i] = hashlib.sha256(view[bounds[i]:bounds[i + 1]]).hexdigest()
+    recs.cols["stamp"], recs.cols["record_sha256"] = stamp, pa.array(hashes, pa.large_string())
+
+
+def _others_note(others: Counter) -> str:
+    """What the import report says of header-like lines in other layouts. They are never read
+    as messages: a header typed inside a message would otherwise forge one."""
+    if not others:
+        return ""
+    shapes = ", ".join(f"{n} like {s.describe()}" for s, n in others.most_common())
+    return (f"; header-like lines of other layouts kept as text of the message they are in "
+            f"({shapes}): if this file is two exports joined, give each its own [[sources]] "
+            "entry")
 
 
 def _read_parts(data: bytes, task: _Task) -> list[_Part]:
