@@ -238,3 +238,14 @@ def test_init_asks_for_the_date_order_a_chat_cannot_tell(tmp_path, capsys):
     (folder / "case.toml").write_text(text.replace('# date_order = "dmy"', 'date_order = "dmy"'),
                                       encoding="utf-8")
     assert cli.main(["accounts", str(folder / "case.toml")]) == 0
+
+
+def test_init_names_an_export_its_trial_read_refused_on_screen(tmp_path, capsys):
+    folder = tmp_path / "case"
+    folder.mkdir()
+    (folder / "chat.txt").write_text("15/03/1445, 10:00 - Rob: hi\n16/03/1445, 10:00 - Dana: x\n",
+                                     encoding="utf-8")
+    assert cli.main(["init", str(folder), "--timezone", "Asia/Riyadh"]) == 0
+    out = capsys.readouterr().out
+    assert "question: chat.txt: whatsapp: expected years 2009" in out
+    assert "# NOTE: a trial read stopped" in (folder / "case.toml").read_text(encoding="utf-8")

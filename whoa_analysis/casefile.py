@@ -318,6 +318,7 @@ def _questions(found: Survey, timezone: str | None) -> list[str]:
            if e.needs_timezone and not timezone]
     out += [f"{e.path}: needs its date order (date_order = \"dmy\" or \"mdy\")"
             for e in found.exports if e.needs_date_order]
+    out += [f"{e.path}: {e.problem}" for e in found.exports if e.problem]
     return out
 
 
