@@ -136,3 +136,6 @@ def test_the_words_the_report_translates_for_other_layers_are_theirs_exactly():
     assert set(_content.ANALYSIS_WORDS) == {
         contact.REASON_FORGED, contact.REASON_NO_TIME, contact.REASON_AMBIGUOUS,
         contact.REASON_NOTICE_AMBIGUOUS, contact.REASON_SAME, notice.NOT_EVIDENCED}
+    assert set(_content.NOTICE_WORDS) == {
+        notice.FOUND_BY_PHRASE, notice.PINNED, notice.READ_RECEIPT, notice.REPLIED,
+        notice.SAME_CONVERSATION}

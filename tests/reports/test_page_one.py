@@ -219,6 +219,18 @@ def test_a_german_case_writes_a_german_report_html(german):
         "Antragsgegner danach einmal." in page
 
 
+def test_how_the_request_was_found_and_received_and_each_kind_are_said_in_german(german):
+    page = (german / "report.html").read_text(encoding="utf-8")
+    assert "Formulierung „stop contacting me“ (English (en))" in page
+    assert "der Antragsgegner" in page.split("Empfang", 1)[1][:400]
+    for english in ("phrase '", "the respondent wrote", "the respondent replied",
+                    "read receipt at", "pinned by the case file"):
+        assert english not in page, english
+    kinds = re.findall(r'<td class="[^"]*">(Text|Anruf|gelöscht|Medien)</td>', page)
+    assert {"Text", "Anruf"} <= set(kinds), kinds
+    assert not re.search(r"<td[^>]*>(text|call|deleted|media)</td>", page)
+
+
 def test_a_german_case_writes_a_german_report_pdf(german):
     pages = pdf_pages(german / "report.pdf")
     text = flat(" ".join(pages))

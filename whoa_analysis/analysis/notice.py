@@ -25,6 +25,13 @@ from .. import languages
 #: What the case file's own phrases are said to come from.
 CASE_LANGUAGE = "case"
 NOT_EVIDENCED = "not evidenced"
+#: How the request is shown to have reached the respondent: English templates, filled from the
+#: receipt's fields (the report says them in its language through the message catalogue).
+READ_RECEIPT = "read receipt at {at}"
+REPLIED = "the respondent replied to it ({message} at {at})"
+SAME_CONVERSATION = "the respondent wrote in the same conversation after it ({message} at {at})"
+PINNED = "pinned by the case file"
+FOUND_BY_PHRASE = "phrase '{phrase}' ({language})"
 
 
 @dataclass(frozen=True)
@@ -32,8 +39,13 @@ class Notice:
     row: pd.Series | None                  # the stop request, or None when none was found
     candidates: pd.DataFrame               # every matching victim -> respondent message
     how_found: str                         # "phrase 'do not contact me' (English (en))" / ...
-    received: str = NOT_EVIDENCED          # how receipt is evidenced
+    receipt: tuple[str, dict] = (NOT_EVIDENCED, {})   # how receipt is evidenced: template, fields
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def received(self) -> str:
+        template, fields = self.receipt
+        return template.format(**fields)
 
     @property
     def found(self) -> bool:
@@ -160,7 +172,8 @@ def find(messages: pd.DataFrame, *, pinned: str = "auto", phrases: Iterable[str]
     if timed.empty:
         return Notice(None, found, "", problems=[_none_found(found)])
     row = timed.iloc[0]
-    how = f"phrase '{row['matched']}' ({language_name(row['matched_language'])})"
+    how = FOUND_BY_PHRASE.format(phrase=row["matched"],
+                                 language=language_name(row["matched_language"]))
     return _with_receipt(messages, Notice(row, found, how))
 
 
@@ -193,7 +206,7 @@ def _pinned(messages: pd.DataFrame, found: pd.DataFrame, pinned: str) -> Notice:
         problems.append(f"the pinned message {row['message_id']} is not a message from "
                         f"the victim to a respondent (it is {row.get('direction', 'unknown')}); "
                         "it is used as the notice because the case file says so")
-    notice = Notice(row, found, "pinned by the case file", problems=problems)
+    notice = Notice(row, found, PINNED, problems=problems)
     return _with_receipt(messages, notice)
 
 
@@ -218,11 +231,12 @@ def _with_receipt(messages: pd.DataFrame, notice: Notice) -> Notice:
                   received_evidence(messages, notice.row), notice.problems)
 
 
-def received_evidence(messages: pd.DataFrame, row: pd.Series) -> str:
-    """How the request is shown to have reached the respondent, or 'not evidenced'."""
+def received_evidence(messages: pd.DataFrame, row: pd.Series) -> tuple[str, dict]:
+    """How the request is shown to have reached the respondent (a template and its fields),
+    or 'not evidenced'."""
     read_at = row.get("read_at")
     if read_at is not None and not pd.isna(read_at) and str(read_at).strip():
-        return f"read receipt at {read_at}"
+        return READ_RECEIPT, {"at": str(read_at)}
     later = messages[_counted(messages) & (messages["direction"] == "respondent_to_victim")
                      & (messages["sent_at"] > row["sent_at_latest"]).fillna(False)]
     later = later.sort_values(["sent_at", "message_id"])
@@ -230,12 +244,12 @@ def received_evidence(messages: pd.DataFrame, row: pd.Series) -> str:
     if own_id and "in_reply_to" in later:
         replies = later[later["in_reply_to"].fillna("").str.contains(own_id, regex=False)]
         if len(replies):
-            return f"the respondent replied to it ({_where(replies.iloc[0])})"
+            return REPLIED, _where(replies.iloc[0])
     same = later[later["conversation"] == row["conversation"]]
     if str(row["conversation"] or "") and len(same):
-        return f"the respondent wrote in the same conversation after it ({_where(same.iloc[0])})"
-    return NOT_EVIDENCED
+        return SAME_CONVERSATION, _where(same.iloc[0])
+    return NOT_EVIDENCED, {}
 
 
-def _where(row: pd.Series) -> str:
-    return f"{row['message_id']} at {row['sent_at']:%Y-%m-%dT%H:%M:%SZ}"
+def _where(row: pd.Series) -> dict:
+    return {"message": str(row["message_id"]), "at": f"{row['sent_at']:%Y-%m-%dT%H:%M:%SZ}"}

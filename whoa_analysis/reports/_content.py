@@ -65,6 +65,23 @@ ANALYSIS_WORDS = (N_("reader flagged it as possibly forged or out of order"),
                   N_("ambiguous local time (DST): one reading is before the request, one after"),
                   N_("within the ambiguity of the request's own local time"),
                   N_("same instant as the request"), N_("not evidenced"))
+#: A row's kind as the report words it (the tables and CSV files keep the schema's value).
+KIND_WORDS = {"text": N_("text"), "media": N_("media"), "call": N_("call"),
+              "deleted": N_("deleted"), "system": N_("system line"), "unparsed": N_("unparsed")}
+
+
+def kind_words(kinds: pa.Array, _: Translate) -> pa.Array:
+    """Each row's kind in the report's language."""
+    words = {kind: _(msgid) for kind, msgid in KIND_WORDS.items()}
+    return pa.array([None if k is None else words.get(k, k) for k in kinds.to_pylist()],
+                    pa.large_string())
+
+
+#: How the request was found and shown received (analysis/notice.py): templates whose fields
+#: (the phrase, a message id, a time) are filled after translation.
+NOTICE_WORDS = (N_("phrase '{phrase}' ({language})"), N_("pinned by the case file"),
+                N_("read receipt at {at}"), N_("the respondent replied to it ({message} at {at})"),
+                N_("the respondent wrote in the same conversation after it ({message} at {at})"))
 
 
 @dataclass(frozen=True)
@@ -449,6 +466,16 @@ def _unclaimed(inp: Inputs, table: pd.DataFrame) -> list[Block]:
     return out
 
 
+def _how_found(_: Translate, notice: notice_mod.Notice) -> str:
+    """How the request was found, in the report's language (the phrase itself as listed)."""
+    if notice.phrase is None:
+        return _("pinned by the case file")
+    code = str(notice.language)
+    language = (_("the case file") if code == notice_mod.CASE_LANGUAGE
+                else notice_mod.language_name(code))
+    return _("phrase '{phrase}' ({language})").format(phrase=notice.phrase, language=language)
+
+
 def stop_request(inp: Inputs, rid: str) -> list[Block]:
     notice, tz, lang, _ = inp.analysis.notice, inp.case.timezone, inp.case.language, tr(inp)
     out: list[Block] = [_h("notice", _)]
@@ -470,7 +497,8 @@ def stop_request(inp: Inputs, rid: str) -> list[Block]:
                                                            locator=text(row["locator"]))),
              (_("Record SHA-256"), text(row["record_sha256"])),
              (_("Message id"), text(row["message_id"])),
-             (_("How it was found"), notice.how_found), (_("Receipt"), _(notice.received))]
+             (_("How it was found"), _how_found(_, notice)),
+             (_("Receipt"), _(notice.receipt[0]).format(**notice.receipt[1]))]
     out += [Table((_("fact"), _("value")), facts, (1, 4), key_value=True, mono=()),
             Para(_("The request, verbatim:"), "lead"),
             Pre(text(row["body"]) or text(row["subject"]))]
@@ -583,7 +611,7 @@ def _contact_table(rows: pd.DataFrame, inp: Inputs, key: str) -> list[Block]:
     number = schema.joined(pa.array(np.arange(1, len(shown) + 1)))
     evidence = schema.joined(col["source_path"], " · ", col["locator"], " · sha256 ",
                        col["record_sha256"])
-    body = ColumnRows([number, utc, there, col["platform"], account, col["kind"],
+    body = ColumnRows([number, utc, there, col["platform"], account, kind_words(col["kind"], _),
                        col["excerpt"], evidence])
     out: list[Block] = [Table((_("#"), _("sent (UTC)"), _("local ({tz})").format(tz=tz),
                                _("channel"), _("account"), _("kind"), _("excerpt"),

@@ -192,7 +192,8 @@ def _message_lines(rows: pd.DataFrame, _: Translate = d.english) -> list[str]:
             out.append(f"   {ids}")
         words = c.excerpt(r, 300)
         out.append(f"   \"{plain(words)}\"" if words else
-                   f"   ({plain(r['kind'])}, {_('no text')})")
+                   f"   ({plain(_(c.KIND_WORDS.get(str(r['kind']), str(r['kind']))))}, "
+                   f"{_('no text')})")
     if len(rows) > LIST_LIMIT:
         out.append(_("... and {count} more, listed in contacts_after_notice.csv.").format(
             count=len(rows) - LIST_LIMIT))

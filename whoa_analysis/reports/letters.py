@@ -107,7 +107,7 @@ def _phone_lines(rows: pd.DataFrame, tz: str, _: Translate) -> list[str]:
     for n, (_i, r) in enumerate(rows.iterrows(), 1):
         number = c.text(r["sender"]).partition(":")[2] or c.text(r["sender"])
         sms = c.text(r["platform"]) == "sms"
-        what = _("text") if sms else _("call")
+        what = _("text message") if sms else _("call")
         kind = c.text(r["kind"]) if sms else (c.text(r.get("call_type", ""))
                                               or c.text(r.get("incident_kind", "")))
         if kind and kind not in ("text", "call"):
