@@ -249,3 +249,22 @@ def test_init_names_an_export_its_trial_read_refused_on_screen(tmp_path, capsys)
     out = capsys.readouterr().out
     assert "question: chat.txt: whatsapp: expected years 2009" in out
     assert "# NOTE: a trial read stopped" in (folder / "case.toml").read_text(encoding="utf-8")
+
+
+def test_init_in_german_writes_the_language_and_german_names(sample, tmp_path, capsys):
+    folder = tmp_path / "fall"
+    folder.mkdir()
+    shutil.copy(sample / "exports" / "WhatsApp Chat with Rob.txt", folder)  # names no owner
+    assert cli.main(["init", str(folder), "--timezone", "Europe/Berlin",
+                     "--language", "de"]) == 0
+    case = case_mod.load(folder / "case.toml")
+    assert case.language == "de"
+    assert case.title == "Fall aus fall"
+    assert case.person(casefile.OWNER_ID).name == "Die Person, die diese Dateien exportiert hat"
+
+
+def test_init_refuses_a_language_it_has_no_catalogue_for(tmp_path, capsys):
+    assert cli.main(["init", str(tmp_path), "--language", "xx"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--language: expected one of en, de, got 'xx'" in err[0]
+    assert not (tmp_path / "case.toml").exists()

@@ -29,7 +29,7 @@ import tomlkit
 
 from . import accounts as accounts_mod
 from . import case as case_mod
-from . import evidence, pipeline, readers
+from . import evidence, i18n, pipeline, readers
 from .errors import CaseError, DateOrderRequired, InputError, TimezoneRequired, WhoaError
 from .readers._common import open_head
 
@@ -203,9 +203,11 @@ class Draft:
     accounts: pd.DataFrame | None = None
     suggestions: pd.DataFrame | None = None
     accounts_problem: str = ""
+    language: str = "en"        # the report's language, and the words of the draft's names
 
 
-def _header(folder: Path) -> list[str]:
+def _header(folder: Path, language: str) -> list[str]:
+    _ = i18n.translator(language)
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     return [
         f"# A draft case file, written by `whoa init` on {today} from the exports in this folder.",
@@ -219,8 +221,9 @@ def _header(folder: Path) -> list[str]:
         "",
         "[case]",
         f"id = {_q(folder.name)}",
-        f"title = {_q('Case from ' + folder.name)}",
-    ]
+        f"title = {_q(_('Case from {folder}').format(folder=folder.name))}",
+    ] + ([f"language = {_q(language)}              # the report's and the drafts' language"]
+         if language != "en" else [])
 
 
 def _case_zone(timezone: str | None, region: str | None) -> list[str]:
@@ -238,13 +241,14 @@ def _case_zone(timezone: str | None, region: str | None) -> list[str]:
     return lines
 
 
-def _people(found: Survey) -> list[str]:
+def _people(found: Survey, language: str) -> list[str]:
+    _ = i18n.translator(language)
     accounts = found.own_accounts
     lines = ["", "# The person whose exports these are (the person you help): the exports name",
              "# these accounts as their own. Add the others with --add-person; the accounts",
              "# seen in the exports are listed at the end of this file.",
              "[[people]]", f"id = {_q(OWNER_ID)}", 'role = "victim"',
-             f"name = {_q(found.own_name or 'The person who exported these files')}"]
+             f"name = {_q(found.own_name or _('The person who exported these files'))}"]
     if not accounts:
         lines.append("# No export names its owner's account: assign them with --assign.")
     lines.append(f"accounts = {_q(accounts)}")
@@ -305,7 +309,8 @@ def _unknown(found: Survey) -> list[str]:
 
 def render(draft: Draft, timezone: str | None, region: str | None) -> str:
     found = draft.survey
-    lines = _header(found.folder) + _case_zone(timezone, region) + _people(found)
+    lines = (_header(found.folder, draft.language) + _case_zone(timezone, region)
+             + _people(found, draft.language))
     for export in found.exports:
         lines += _source(export, timezone)
     lines += ["", "[notice]", 'message = "auto"                # or the message_id of the request',
@@ -323,7 +328,7 @@ def _questions(found: Survey, timezone: str | None) -> list[str]:
 
 
 def init(folder: str | Path, *, timezone: str | None = None,
-         region: str | None = None) -> Draft:
+         region: str | None = None, language: str = "en") -> Draft:
     """Write ``folder/case.toml`` from the exports in ``folder``; refuse to overwrite one."""
     folder = Path(folder)
     file = folder / CASE_FILE
@@ -335,8 +340,9 @@ def init(folder: str | Path, *, timezone: str | None = None,
     if region and (len(region) != 2 or not region.isalpha()):
         raise CaseError(f"--region: expected a two-letter country code such as 'GB'; "
                         f"got {region!r}")
+    i18n.check_language(language, "--language")
     found = survey(folder, timezone=timezone, region=region)
-    draft = Draft(file.resolve(), found, _questions(found, timezone))
+    draft = Draft(file.resolve(), found, _questions(found, timezone), language=language)
     with open(file, "x", encoding="utf-8") as fh:       # "x": never over a file made meanwhile
         fh.write(render(draft, timezone, region))
     _add_accounts(draft)

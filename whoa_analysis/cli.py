@@ -85,7 +85,8 @@ def cmd_verify_pack(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     from . import casefile
 
-    draft = casefile.init(args.folder, timezone=args.timezone, region=args.region)
+    draft = casefile.init(args.folder, timezone=args.timezone, region=args.region,
+                          language=args.language)
     found = draft.survey
     for export in found.exports:
         print(f"{export.format:<16} {export.path}")
@@ -201,6 +202,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--timezone", help="IANA zone of exports whose times carry none, "
                    "e.g. Europe/London")
     s.add_argument("--region", help="country of phone numbers without +CC, e.g. GB")
+    s.add_argument("--language", default="en", help="the report's language (en, de)")
     s.set_defaults(func=cmd_init)
     s = sub.add_parser("accounts", help="every account seen, suggestions; assign them")
     s.add_argument("case", help="path to case.toml")
