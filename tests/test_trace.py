@@ -26,7 +26,7 @@ def test_forged_received_below_the_handoff(sample: Path) -> None:
                                        "relay.example.com"]
     assert t.handoff == 2 and t.handoff_host == "mail.example.net"
     assert t.handoff_ip == "198.51.100.25"        # what Dana's MX saw connect
-    assert "Hop 3 below it" in t.forgeable_note and "forged" in t.forgeable_note
+    assert "Hop 3 below it was written" in t.forgeable_note and "forged" in t.forgeable_note
     # The forged hop claims a time 65 minutes before the message was written.
     assert t.hops.loc[2, "time"] == pd.Timestamp("2024-03-18 19:00:00", tz="UTC")
     assert t.hops.loc[1, "delay_s"] == 3901.0

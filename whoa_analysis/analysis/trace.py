@@ -83,6 +83,41 @@ _LOCAL_NETS = tuple(ipaddress.ip_network(n) for n in (
 _TRUST_LABELS = ("own", "handoff", "forgeable")
 
 
+#: The trace's sentences: English templates filled from their fields (``Said``), so the report
+#: can say them in its language; ``forgeable_note`` and the abuse contacts' words are their
+#: English.
+NO_RECEIVED = "No Received fields: nothing shows how the message travelled."
+ALL_OWN = ("All {n} Received fields were written by the victim's own providers; the message was "
+           "sent from inside them.")
+HANDED_OVER_OWN = ("Hop {hop} is where the message was handed over to the victim's provider "
+                   "(hops {own} were written by it).")
+HANDED_OVER = ("Hop {hop} is where the message was handed over; no hop was written by the "
+               "victim's own providers, so none is checked.")
+BELOW_ONE = ("Hop {below} below it was written before the message reached the victim's "
+             "provider: the sender or the sending provider could have forged it, including its "
+             "host, IP address and time.")
+BELOW_MANY = ("Hops {below} below it were written before the message reached the victim's "
+              "provider: the sender or the sending provider could have forged them, including "
+              "their hosts, IP addresses and times.")
+WHAT_SENDER = "the sending address's mail domain"
+WHAT_HANDOFF = "the provider that handed the message to the victim's server"
+WHAT_DKIM = "the domain that signed it (DKIM)"
+WHAT_DESK = "{desk} abuse desk: {what}"
+HOW_SENDER = "From header domain {domain} (the From header may be forged)"
+HOW_HANDOFF = "handoff hop {hop}: by {host}"
+HOW_DKIM = "DKIM-Signature d={domain} (signature not verified offline)"
+HOW_DESK = "offline table of big mail services"
+HOW_RFC2142 = "RFC 2142 abuse@"
+
+#: One sentence of the trace: its English template and the fields that fill it.
+Said = tuple[str, dict]
+
+
+def say(parts: list[Said], sep: str = " ", translate=lambda t: t) -> str:
+    """The sentences joined, each template translated (or English) and then filled."""
+    return sep.join(translate(template).format(**fields) for template, fields in parts)
+
+
 #: The columns of ``Trace.hops``, in order.
 HOP_COLUMNS = ("hop", "from_host", "by_host", "ip", "time", "offset", "delay_s", "trust")
 
@@ -100,8 +135,13 @@ class Trace:
     dkim_domains: list[str] = field(default_factory=list)
     auth_results: dict = field(default_factory=dict)
     abuse_contacts: list[dict] = field(default_factory=list)
-    forgeable_note: str = ""
+    note_parts: list[Said] = field(default_factory=list)    # the note below, as sentences
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def forgeable_note(self) -> str:
+        """What in the chain the sender could have forged, in plain English."""
+        return say(self.note_parts)
 
     @cached_property
     def hops(self) -> pd.DataFrame:
@@ -135,7 +175,7 @@ def trace(raw: bytes | str, *, own_domains: Iterable[str] = (),
     result.dkim_domains = _dkim_domains(part)
     result.auth_results = _auth_results(part, own)
     result.abuse_contacts = _abuse_contacts(part, result)
-    result.forgeable_note = _forgeable_note(hops, handoff)
+    result.note_parts = _forgeable_note(hops, handoff)
     return result
 
 
@@ -323,46 +363,44 @@ def _abuse_contacts(part: _email.Part, result: Trace) -> list[dict]:
     sender = _email.parse_addresses(part.get("from") or "")
     if len(sender.mailboxes) == 1 and "@" in sender.mailboxes[0].address:
         domain = sender.mailboxes[0].address.rpartition("@")[2].lower()
-        _add(contacts, domain, "the sending address's mail domain",
-             f"From header domain {domain} (the From header may be forged)")
+        _add(contacts, domain, WHAT_SENDER, (HOW_SENDER, {"domain": domain}))
     if result.handoff_host:
         domain = registrable_domain(result.handoff_host)
-        _add(contacts, domain, "the provider that handed the message to the victim's server",
-             f"handoff hop {result.handoff}: by {result.handoff_host}")
+        _add(contacts, domain, WHAT_HANDOFF,
+             (HOW_HANDOFF, {"hop": result.handoff, "host": result.handoff_host}))
     for domain in result.dkim_domains:
-        _add(contacts, registrable_domain(domain) or domain, "the domain that signed it (DKIM)",
-             f"DKIM-Signature d={domain} (signature not verified offline)")
+        _add(contacts, registrable_domain(domain) or domain, WHAT_DKIM,
+             (HOW_DKIM, {"domain": domain}))
     return contacts
 
 
-def _add(contacts: list[dict], domain: str, what: str, how: str) -> None:
+def _add(contacts: list[dict], domain: str, what: str, how: Said) -> None:
+    """An abuse contact: its address, and what it is and how it was found, both in English
+    (``what``, ``how_found``) and as sentences (``what_said``, ``how_said``)."""
     if not domain:
         return
     desk = ABUSE_DESKS.get(domain)
     address = desk[1] if desk else f"abuse@{domain}"
-    what = f"{desk[0]} abuse desk: {what}" if desk else what
-    how = how + ("; offline table of big mail services" if desk else "; RFC 2142 abuse@")
+    what_said: Said = (WHAT_DESK, {"desk": desk[0], "what": what}) if desk else (what, {})
+    how_said = [how, (HOW_DESK if desk else HOW_RFC2142, {})]
     if all(c["address"] != address for c in contacts):
-        contacts.append({"address": address, "what": what, "how_found": how})
+        contacts.append({"address": address, "what": say([what_said]),
+                         "how_found": say(how_said, "; "), "what_said": [what_said],
+                         "how_said": how_said})
 
 
-def _forgeable_note(hops: list[dict], handoff: int | None) -> str:
+def _forgeable_note(hops: list[dict], handoff: int | None) -> list[Said]:
     if not hops:
-        return "No Received fields: nothing shows how the message travelled."
+        return [(NO_RECEIVED, {})]
     if handoff is None:
-        return (f"All {len(hops)} Received fields were written by the victim's own providers; "
-                "the message was sent from inside them.")
+        return [(ALL_OWN, {"n": len(hops)})]
     below = [h["hop"] for h in hops if h["trust"] == "forgeable"]
     own = [h["hop"] for h in hops if h["trust"] == "own"]
-    text = (f"Hop {handoff} is where the message was handed over"
-            + (f" to the victim's provider (hops {_span(own)} were written by it)." if own
-               else "; no hop was written by the victim's own providers, so none is checked."))
+    note = [(HANDED_OVER_OWN, {"hop": handoff, "own": _span(own)}) if own
+            else (HANDED_OVER, {"hop": handoff})]
     if below:
-        word = "Hop" if len(below) == 1 else "Hops"
-        text += (f" {word} {_span(below)} below it were written before the message reached "
-                 "the victim's provider: the sender or the sending provider could have forged "
-                 "them, including their hosts, IP addresses and times.")
-    return text
+        note.append((BELOW_ONE if len(below) == 1 else BELOW_MANY, {"below": _span(below)}))
+    return note
 
 
 def _span(numbers: list[int]) -> str:

@@ -77,6 +77,28 @@ def kind_words(kinds: pa.Array, _: Translate) -> pa.Array:
                     pa.large_string())
 
 
+#: The mail trace's sentences (analysis/trace.py), filled after translation.
+TRACE_WORDS = (N_("No Received fields: nothing shows how the message travelled."),
+               N_("All {n} Received fields were written by the victim's own providers; the "
+                  "message was sent from inside them."),
+               N_("Hop {hop} is where the message was handed over to the victim's provider "
+                  "(hops {own} were written by it)."),
+               N_("Hop {hop} is where the message was handed over; no hop was written by the "
+                  "victim's own providers, so none is checked."),
+               N_("Hop {below} below it was written before the message reached the victim's "
+                  "provider: the sender or the sending provider could have forged it, "
+                  "including its host, IP address and time."),
+               N_("Hops {below} below it were written before the message reached the victim's "
+                  "provider: the sender or the sending provider could have forged them, "
+                  "including their hosts, IP addresses and times."),
+               N_("the sending address's mail domain"),
+               N_("the provider that handed the message to the victim's server"),
+               N_("the domain that signed it (DKIM)"), N_("{desk} abuse desk: {what}"),
+               N_("From header domain {domain} (the From header may be forged)"),
+               N_("handoff hop {hop}: by {host}"),
+               N_("DKIM-Signature d={domain} (signature not verified offline)"),
+               N_("offline table of big mail services"), N_("RFC 2142 abuse@"))
+
 #: How the request was found and shown received (analysis/notice.py): templates whose fields
 #: (the phrase, a message id, a time) are filled after translation.
 NOTICE_WORDS = (N_("phrase '{phrase}' ({language})"), N_("pinned by the case file"),
@@ -775,7 +797,7 @@ def _one_trace(n: int, item: _mail.MailTrace, _: Translate) -> list[Block]:
     if tr_ is None:
         return out + [Table((_("fact"), _("value")), facts, (1, 4), key_value=True),
                       Para(item.problem, "note"), Pre(text(row.get(_mail.HEADERS, "")))]
-    facts += [(_("Handoff"), _mail.handoff_text(tr_)),
+    facts += [(_("Handoff"), _mail.handoff_text(tr_, _)),
               (_("Originating IP"), text(_mail.field(tr_, "originating_ip", ""))),
               (_("DKIM signing domains"), ", ".join(map(str, _mail.field(
                   tr_, "dkim_domains", []) or []))),
@@ -788,8 +810,9 @@ def _one_trace(n: int, item: _mail.MailTrace, _: Translate) -> list[Block]:
     abuse = _mail.abuse_contacts(tr_)
     if abuse:
         out.append(Table((_("abuse contact"), _("what it is"), _("how it was found")),
-                         [(a["address"], a["what"], a["how_found"]) for a in abuse], (2, 2, 3)))
-    note = text(_mail.field(tr_, "forgeable_note", ""))
+                         [(a["address"], _mail.contact_words(a, "what", _),
+                           _mail.contact_words(a, "how_found", _)) for a in abuse], (2, 2, 3)))
+    note = text(_mail.forgeable_note(tr_, _))
     if note:
         out.append(Para(note, "note"))
     out += [Para(_("Trace warning: {warning}").format(warning=w), "note")

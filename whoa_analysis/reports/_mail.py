@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..analysis import Analysis
+from ..analysis.trace import say
 
 HEADERS = "headers_raw"
 MESSAGE_ID = "email_message_id"
@@ -102,8 +103,27 @@ def abuse_contacts(trace: object) -> list[dict]:
         address = str(get("address") or "").strip()
         if address:
             out.append({"address": address, "what": str(get("what") or ""),
-                        "how_found": str(get("how_found") or "")})
+                        "how_found": str(get("how_found") or ""),
+                        "what_said": get("what_said") or [], "how_said": get("how_said") or []})
     return out
+
+
+#: An abuse contact's English words, and the sentences they were made from, with their glue.
+_SAID = {"what": ("what_said", " "), "how_found": ("how_said", "; ")}
+
+
+def contact_words(contact: dict, key: str, _: Callable[[str], str]) -> str:
+    """An abuse contact's "what" or "how_found" in the report's language, where the trace
+    gave the sentences (else as given)."""
+    said, glue = _SAID[key]
+    parts = contact.get(said)
+    return say(parts, glue, translate=_) if parts else contact[key]
+
+
+def forgeable_note(trace: object, _: Callable[[str], str]) -> str:
+    """The trace's note on what the sender could have forged, in the report's language."""
+    parts = field(trace, "note_parts", None)
+    return say(parts, translate=_) if parts else str(field(trace, "forgeable_note", "") or "")
 
 
 def message_id_header(row: pd.Series | dict) -> str:
@@ -111,7 +131,7 @@ def message_id_header(row: pd.Series | dict) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
 
-def handoff_text(trace: object) -> str:
+def handoff_text(trace: object, _: Callable[[str], str] = str) -> str:
     """Where the mail entered the victim's providers: "hop 2: host [ip]" (or as the trace says)."""
     hop = field(trace, "handoff")
     if hop is None or (not isinstance(hop, str) and pd.isna(hop)):
@@ -121,4 +141,5 @@ def handoff_text(trace: object) -> str:
     where = " ".join(x for x in (str(field(trace, "handoff_host", "") or ""),
                                  f"[{field(trace, 'handoff_ip', '')}]"
                                  if field(trace, "handoff_ip", "") else "") if x)
-    return f"hop {hop} (counted from the top)" + (f": {where}" if where else "")
+    return (_("hop {hop} (counted from the top): {where}") if where
+            else _("hop {hop} (counted from the top)")).format(hop=hop, where=where)

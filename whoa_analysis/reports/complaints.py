@@ -284,8 +284,9 @@ def _platform_draft(inp: c.Inputs, report_id: str, rows: pd.DataFrame,
 
 def _mail_draft(inp: c.Inputs, report_id: str, contacts: list[dict],
                 items: list[mail_drafts.Mail], _: Translate = d.english) -> str:
-    to = "; ".join(f"{plain(x['address'])} ({plain(x['what'])}; {_('found')}: "
-                   f"{plain(x['how_found'])})" for x in contacts) or \
+    to = "; ".join(f"{plain(x['address'])} ({plain(_mail.contact_words(x, 'what', _))}; "
+                   f"{_('found')}: {plain(_mail.contact_words(x, 'how_found', _))})"
+                   for x in contacts) or \
         _("[no abuse contact could be found in the headers: fill in the desk's address]")
     lines = d.header(to, _("Abuse report: harassing mail sent after a request to stop"),
                      report_id, _)
@@ -303,7 +304,7 @@ def _mail_draft(inp: c.Inputs, report_id: str, contacts: list[dict],
                      f"{plain(row['sender'])}")
         for label, value in ((_("originating IP"), _mail.field(tr, "originating_ip", "")),
                              (_("entered the recipient's provider at"),
-                              _mail.handoff_text(tr))):
+                              _mail.handoff_text(tr, _))):
             if value:
                 lines.append(f"   {label}: {plain(value)}")
         lines.append(f"   {_('the message')}: {mail_drafts.attachment_note(inp, item, _)}")
