@@ -141,7 +141,7 @@ def test_the_words_the_report_translates_for_other_layers_are_theirs_exactly():
         notice.SAME_CONVERSATION}
     from whoa_analysis.analysis import trace
     assert set(_content.TRACE_WORDS) == {
-        trace.NO_RECEIVED, trace.ALL_OWN, trace.HANDED_OVER_OWN, trace.HANDED_OVER,
+        trace.NO_RECEIVED, trace.ALL_OWN, trace.HANDED_OVER_OWN_ONE, trace.HANDED_OVER_OWN, trace.HANDED_OVER,
         trace.BELOW_ONE, trace.BELOW_MANY, trace.WHAT_SENDER, trace.WHAT_HANDOFF, trace.WHAT_DKIM,
         trace.WHAT_DESK, trace.HOW_SENDER, trace.HOW_HANDOFF, trace.HOW_DKIM, trace.HOW_DESK,
         trace.HOW_RFC2142}

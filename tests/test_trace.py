@@ -156,3 +156,17 @@ def test_the_report_reads_hops_as_the_hops_table_holds_them(sample: Path) -> Non
         assert [tuple(_content.text(v) for v in r) for r in rows] == as_table
         checked += len(rows)
     assert checked > 5
+
+
+def test_the_note_is_sentences_the_report_can_say_in_its_language():
+    from whoa_analysis.i18n import translator
+
+    t = trace(b"Received: from mx.example.org by in.example.org; "
+              b"Mon, 11 Mar 2024 10:00:02 +0000\r\n"
+              b"Received: from evil.example [203.0.113.9] by mx.example.org; "
+              b"Mon, 11 Mar 2024 10:00:01 +0000\r\n"
+              b"Received: from laptop by evil.example; Mon, 11 Mar 2024 10:00:00 +0000\r\n"
+              b"From: rob@example.net\r\n\r\nbody\r\n", own_domains=["example.org"])
+    assert t.forgeable_note == " ".join(tpl.format(**f) for tpl, f in t.note_parts)
+    german = " ".join(translator("de")(tpl).format(**f) for tpl, f in t.note_parts)
+    assert german.startswith("An Station ") and "Hop" not in german

@@ -89,6 +89,8 @@ _TRUST_LABELS = ("own", "handoff", "forgeable")
 NO_RECEIVED = "No Received fields: nothing shows how the message travelled."
 ALL_OWN = ("All {n} Received fields were written by the victim's own providers; the message was "
            "sent from inside them.")
+HANDED_OVER_OWN_ONE = ("Hop {hop} is where the message was handed over to the victim's "
+                       "provider (hop {own} was written by it).")
 HANDED_OVER_OWN = ("Hop {hop} is where the message was handed over to the victim's provider "
                    "(hops {own} were written by it).")
 HANDED_OVER = ("Hop {hop} is where the message was handed over; no hop was written by the "
@@ -396,7 +398,8 @@ def _forgeable_note(hops: list[dict], handoff: int | None) -> list[Said]:
         return [(ALL_OWN, {"n": len(hops)})]
     below = [h["hop"] for h in hops if h["trust"] == "forgeable"]
     own = [h["hop"] for h in hops if h["trust"] == "own"]
-    note = [(HANDED_OVER_OWN, {"hop": handoff, "own": _span(own)}) if own
+    own_said = HANDED_OVER_OWN_ONE if len(own) == 1 else HANDED_OVER_OWN
+    note = [(own_said, {"hop": handoff, "own": _span(own)}) if own
             else (HANDED_OVER, {"hop": handoff})]
     if below:
         note.append((BELOW_ONE if len(below) == 1 else BELOW_MANY, {"below": _span(below)}))

@@ -82,6 +82,8 @@ TRACE_WORDS = (N_("No Received fields: nothing shows how the message travelled."
                N_("All {n} Received fields were written by the victim's own providers; the "
                   "message was sent from inside them."),
                N_("Hop {hop} is where the message was handed over to the victim's provider "
+                  "(hop {own} was written by it)."),
+               N_("Hop {hop} is where the message was handed over to the victim's provider "
                   "(hops {own} were written by it)."),
                N_("Hop {hop} is where the message was handed over; no hop was written by the "
                   "victim's own providers, so none is checked."),
