@@ -455,7 +455,7 @@ def _append(case: Case, log: CustodyLog, action: str, details: dict) -> dict:
                           f"({exc.strerror}); nothing was recorded: free space and run "
                           "again") from None
     if size == 0:
-        _fsync_dir(custody_path(case).parent)
+        sync(custody_path(case).parent)
     return entry
 
 
@@ -480,13 +480,14 @@ def _write_json(path: Path, data: dict) -> None:
         tmp.unlink(missing_ok=True)
         raise OutputError(f"{path}: could not write it ({exc.strerror}); nothing was changed: "
                           "free space and run again") from None
-    _fsync_dir(path.parent)
+    sync(path.parent)
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Make a new or renamed entry of ``folder`` durable (a crash after it keeps it)."""
+def sync(path: Path) -> None:
+    """Make a written file, or a folder's new and renamed entries, durable (a crash after it
+    keeps them). A file system that cannot sync a folder leaves it as written."""
     try:
-        fd = os.open(folder, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return
     try:

@@ -132,7 +132,7 @@ class Staging:
                     raise OutputError(f"--out {self.out}: another run wrote a pack there "
                                       "meanwhile; this one was not put in its place") from None
                 raise
-        _fsync(self.out.parent, os.O_RDONLY)
+        evidence.sync(self.out.parent)
 
     def discard(self) -> None:
         """Remove the partial folder (or, after an exchange, the old pack it now holds)."""
@@ -230,19 +230,9 @@ def sync(folder: Path) -> None:
     crash after it cannot leave a pack of empty files."""
     for root, dirs, files in os.walk(folder):
         for name in files:
-            _fsync(Path(root) / name, os.O_RDONLY)
-        _fsync(Path(root), os.O_RDONLY)
+            evidence.sync(Path(root) / name)
+        evidence.sync(Path(root))
         dirs.sort()
-
-
-def _fsync(path: Path, flags: int) -> None:
-    fd = os.open(path, flags)
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass                    # a folder some file systems cannot sync; the data is written
-    finally:
-        os.close(fd)
 
 
 # --- pack_manifest.json -----------------------------------------------------------------------
