@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import accounts
 from ..errors import InputError
-from ._common import Head, unparsed
+from ._common import Head, Source, unparsed
 
 MAGIC = b"SQLite format 3\x00"
 #: Longest text or blob read from one cell; longer ones make the row unparsed, not memory.
@@ -444,6 +444,17 @@ def epoch(value: int | None, unit: str) -> tuple[pd.Timestamp | None, str]:
 def utc(values: pd.Series) -> pd.Series:
     """Instants (or None) as the frame's UTC microsecond dtype (extra time columns)."""
     return pd.to_datetime(values, utc=True).astype("datetime64[us, UTC]")
+
+
+def frame(src: Source, rows: list[dict], *times: str) -> pd.DataFrame:
+    """The source's frame from its rows; ``times`` are extra time columns (instants or None),
+    NaT where no row has one."""
+    if not rows:
+        return src.frame([])
+    df = pd.DataFrame(rows)
+    for column in times:
+        df[column] = utc(df[column]) if column in df else pd.NaT
+    return src.frame(df)
 
 
 @functools.lru_cache(maxsize=65536)

@@ -37,6 +37,7 @@ from ._sqlite import (
     Row,
     database,
     epoch,
+    frame,
     handle_key,
     is_sqlite,
     join,
@@ -44,7 +45,6 @@ from ._sqlite import (
     record_bytes,
     schema_text,
     table_rows,
-    utc,
     wal_note,
 )
 
@@ -83,11 +83,7 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
             db.require("sms", "address", "date", "body")
         rows = _Reader(db, src, region, owner_phone(owner, region)).rows()
     src.assume("times are epoch milliseconds (sms) and seconds (pdu), UTC")
-    if not rows:
-        return src.frame([])
-    df = pd.DataFrame(rows)
-    df["date_sent"] = utc(df["date_sent"]) if "date_sent" in df else pd.NaT
-    return src.frame(df)
+    return frame(src, rows, "date_sent")
 
 
 class _Reader:

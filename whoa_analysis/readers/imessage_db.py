@@ -55,12 +55,12 @@ from ._sqlite import (
     Gap,
     Row,
     database,
+    frame,
     gap_row,
     handle_key,
     is_sqlite,
     join,
     schema_text,
-    utc,
     wal_note,
 )
 
@@ -109,12 +109,7 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
         rows = _Reader(db, prefix, region, owner_phone(owner, region), src).rows()
     src.assume("times are Apple epoch (2001-01-01 UTC) nanoseconds, or seconds in older "
                "databases")
-    if not rows:
-        return src.frame([])
-    df = pd.DataFrame(rows)
-    for column in ("read_at", "delivered_at", "edited_at"):
-        df[column] = utc(df[column]) if column in df else pd.NaT
-    return src.frame(df)
+    return frame(src, rows, "read_at", "delivered_at", "edited_at")
 
 
 # --------------------------------------------------------------------------------- backups

@@ -45,12 +45,12 @@ from ._sqlite import (
     Row,
     database,
     epoch,
+    frame,
     is_sqlite,
     join,
     noted_rows,
     schema_text,
     table_rows,
-    utc,
     wal_note,
 )
 
@@ -104,11 +104,7 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
             db.require("message", "chat_row_id", "from_me", "timestamp")
             rows = []
     src.assume("times are epoch milliseconds (UTC)")
-    if not rows:
-        return src.frame([])
-    df = pd.DataFrame(rows)
-    df["received_at"] = utc(df["received_at"]) if "received_at" in df else pd.NaT
-    return src.frame(df)
+    return frame(src, rows, "received_at")
 
 
 def _starts_sqlite(path: Path) -> bool:
