@@ -477,6 +477,13 @@ def hostile_pst() -> bytes:
     return _pst_bytes([Folder("../../etc", mails), Folder("=1+1", [], [Folder("/abs", mails)])])
 
 
+def icq_db2(texts: Iterable[str], name: str = "Rob") -> bytes:
+    """An ICQ 10 ``_db2``: one incoming message per text, each naming its sender."""
+    gen = generator("icq/make_icq.py")
+    return b"".join(gen.message(i, 1710183905 + i, t, name=name)
+                    for i, t in enumerate(texts, 1))
+
+
 def pst_amplified(mails: int = 6, refs: int = 2) -> bytes:
     """Every mail's body is the same XXBLOCK of ``refs`` x 1021 x 1021 references to one
     8 KB block (``refs`` x 8.3 MB each, from 16 KB of file)."""
@@ -538,6 +545,8 @@ def hostile_files() -> dict[str, bytes]:
         "msn-xxe.xml": b'<?xml version="1.0"?><!DOCTYPE Log [<!ENTITY x SYSTEM '
                        b'"file:///etc/passwd">]><Log FirstSessionID="1"><Message Date="1/1/2024"'
                        b' Time="1:00:00" SessionID="1"><Text>&x;</Text></Message></Log>',
+        "_db2": icq_db2([*FORMULAS.values(), *MARKUP.values(), *EXACT])
+        + icq_db2(["named by a formula"], name=FORMULAS["dde"]),
         "hostile.pst": hostile_pst(),
         "nul.bin": b"\x00" * 4096,
         "empty.txt": b"",
@@ -551,19 +560,21 @@ def hostile_files() -> dict[str, bytes]:
 
 
 @functools.cache
-def _phone_generators():
-    """The sample databases' generators (data/sample/formats): real schemas, made in code."""
+def generator(rel: str):
+    """A sample generator of data/sample/formats (real layouts, made in code), loaded by path."""
     import importlib.util
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2] / "data" / "sample" / "formats"
-    out = []
-    for rel in ("imessage_db/make_chat_db.py", "android/make_android_dbs.py"):
-        spec = importlib.util.spec_from_file_location(Path(rel).stem, root / rel)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        out.append(module)
-    return tuple(out)
+    path = Path(__file__).resolve().parents[2] / "data" / "sample" / "formats" / rel
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _phone_generators():
+    """The sample databases' generators: real schemas, made in code."""
+    return generator("imessage_db/make_chat_db.py"), generator("android/make_android_dbs.py")
 
 
 def _db_bytes(build) -> bytes:

@@ -183,6 +183,7 @@ EXPORTS = {
     "skype": ("messages.json", "skype_json", ANY_TEXT),
     "snapchat": ("chat_history.json", "snapchat_json", ANY_TEXT),
     "trillian": ("rob.xml", "trillian_xml", ANY_TEXT),
+    "icq": ("_db2", "icq_db2", ANY_TEXT),
     "msn": ("Rob1.xml", "msn_xml", st.text(alphabet=st.characters(
         blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff") | st.sampled_from(
         "\t\n\r"), max_size=40)),
@@ -240,7 +241,7 @@ def test_mutated_samples_at_length(tmp_path, fmt, cuts):
                                   "log.csv", "pixel.eml", "traversal.zip", "rob.xml", "Rob1.xml",
                                   "messages.json", "chat_history.json",
                                   "Rob - Text - 2024-03-11T19_05_00Z.html",
-                                  "chat.db", "mmssms.db"])
+                                  "chat.db", "mmssms.db", "_db2"])
 @LONG
 @given(cuts=MUTATION)
 def test_mutated_hostile_files_at_length(tmp_path, name, cuts):

@@ -27,7 +27,7 @@ NAMES = (
     "incident_log", "mbox", "eml", "maildir", "msg", "discord_dce", "discord_package", "slack",
     "twitter_dm", "telegram_json", "telegram_html", "signal", "imessage", "meta_json",
     "meta_html", "irc", "pidgin", "google_chat", "web_capture", "whatsapp", "sms_backup", "pst",
-    "google_voice", "skype", "snapchat", "msn", "trillian",
+    "google_voice", "skype", "snapchat", "msn", "trillian", "icq",
     "imessage_db", "android_sms_db", "android_calllog", "whatsapp_db",
     "exhibits",
 )
