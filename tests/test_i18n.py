@@ -136,6 +136,8 @@ def test_the_words_the_report_translates_for_other_layers_are_theirs_exactly():
     assert set(_content.ANALYSIS_WORDS) == {
         contact.REASON_FORGED, contact.REASON_NO_TIME, contact.REASON_AMBIGUOUS,
         contact.REASON_NOTICE_AMBIGUOUS, contact.REASON_SAME, notice.NOT_EVIDENCED}
+    from whoa_analysis.analysis import seen
+    assert set(_content.SUGGESTION_WORDS) == {seen.SAME_NAME, seen.SAME_NUMBER, seen.NEW_AFTER}
     assert set(_content.NOTICE_WORDS) == {
         notice.FOUND_BY_PHRASE, notice.PINNED, notice.READ_RECEIPT, notice.REPLIED,
         notice.SAME_CONVERSATION}

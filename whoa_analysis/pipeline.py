@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, evidence, identities, ingest, pack
+from . import __version__, evidence, i18n, identities, ingest, pack
 from .analysis import Analysis, analyse, contact_rows, seen
 from .case import Case
 from .errors import EvidenceError, OutputError
@@ -100,9 +100,10 @@ def accounts(case: Case) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _accounts(case: Case, msgs: pd.DataFrame, notice_latest: pd.Timestamp | None,
-              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+              translate: Callable[[str], str] = str) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = seen.accounts_table(msgs)
-    return table, seen.suggestions(msgs, notice_latest, case.region, table=table)
+    return table, seen.suggestions(msgs, notice_latest, case.region, table=table,
+                                   translate=translate)
 
 
 def write_pack(prepared: Prepared, out: Path, say: Say = print, *,
@@ -288,7 +289,7 @@ def _report_inputs(prepared: Prepared, figures: dict[str, bytes], stamp: str,
                    after: pd.DataFrame) -> _content.Inputs:
     case, result = prepared.case, prepared.analysis
     table, hints = _accounts(case, _content.counted(result, list(seen.READS)),
-                             result.notice.latest)
+                             result.notice.latest, i18n.translator(case.language))
     return _content.Inputs(
         case=case, analysis=result, import_report=prepared.import_report,
         manifest=evidence.load_manifest(case), custody=evidence.read_custody(case),

@@ -116,6 +116,12 @@ def test_new_account_after_the_request_is_unattributed_listed_and_suggested(anal
     assert "rob" in set(mine["suggested_person"])
     assert mine["reason"].str.contains("same display name").any()
     assert mine["reason"].str.contains("after the stop request").any()
+    # the German report says why in German, the account keys as they are
+    from whoa_analysis import i18n
+    german = seen.suggestions(msgs, result.notice.latest, translate=i18n.translator("de"))
+    reasons = set(german[german["account"] == "discord:robz_back"]["reason"])
+    assert "schrieb dem Opfer 2-mal: ein neues Konto nach einer Sperre?" in " ".join(reasons)
+    assert any(r.startswith("derselbe angezeigte Name wie discord:") for r in reasons)
 
 
 def test_suggestions_include_the_same_number_on_another_platform():

@@ -229,6 +229,11 @@ def test_how_the_request_was_found_and_received_and_each_kind_are_said_in_german
     kinds = re.findall(r'<td class="[^"]*">(Text|Anruf|gelöscht|Medien)</td>', page)
     assert {"Text", "Anruf"} <= set(kinds), kinds
     assert not re.search(r"<td[^>]*>(text|call|deleted|media)</td>", page)
+    # why an account is suggested, in German; the readers' English notes are said to be so
+    assert "erstmals nach der Aufforderung gesehen und schrieb dem Opfer" in page
+    assert "derselbe angezeigte Name wie discord:robz" in page
+    assert "first seen after the stop request" not in page and "same display name" not in page
+    assert "technische Angaben, die jeder Leser auf Englisch schreibt" in page
 
 
 def test_a_german_case_writes_a_german_report_pdf(german):
@@ -248,3 +253,5 @@ def test_the_english_report_is_unchanged_by_the_catalogue(english):
     for word in ENGLISH:
         assert word in page, word
     assert "2024-03-10T09:00:00Z (UTC); 2024-03-10 09:00:00 GMT (Europe/London)" in page
+    assert "same display name as discord:robz" in page
+    assert "technical notes each reader writes in English" not in page

@@ -7,6 +7,8 @@ account to the case file to accept one, and until then the account stays unattri
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -15,6 +17,12 @@ from ..accounts import key_for
 ACCOUNT_COLUMNS = ["account", "shown_as", "also_as", "person", "role", "messages", "received",
                    "first_seen", "last_seen", "platforms"]
 SUGGESTION_COLUMNS = ["account", "suggested_person", "reason"]
+#: Why an account is suggested: English templates, filled from their fields (the report says
+#: them in its language through the message catalogue: ``translate`` below).
+SAME_NAME = "same display name as {accounts}"
+SAME_NUMBER = "same phone number as {account}"
+NEW_AFTER = ("first seen after the stop request and wrote to the victim {count} time(s): a new "
+             "account after a block?")
 #: Fewer digits than this is a short code or a handle with a number, not a phone number.
 MIN_PHONE_DIGITS = 7
 
@@ -167,18 +175,22 @@ def _one(values: pd.Series) -> str:
 
 
 def suggestions(messages: pd.DataFrame, notice_latest: pd.Timestamp | None,
-                region: str | None = None, *, table: pd.DataFrame | None = None
-                ) -> pd.DataFrame:
+                region: str | None = None, *, table: pd.DataFrame | None = None,
+                translate: Callable[[str], str] = str) -> pd.DataFrame:
     """Unclaimed accounts that look like someone's: the same display name or phone number as a
     claimed account, or first seen after the request and writing to the victim.
 
-    ``table`` is ``accounts_table(messages)`` when the caller has it already."""
+    ``table`` is ``accounts_table(messages)`` when the caller has it already; ``translate``
+    gives the reasons' templates in the report's language (English as they are)."""
     table = accounts_table(messages) if table is None else table
     claimed = table[table["person"] != ""]
     out: list[dict] = []
     for _, acc in table[table["person"] == ""].iterrows():
         out += _same_name(acc, claimed) + _same_number(acc, claimed, region)
         out += _new_after(acc, messages, notice_latest)
+    for row in out:
+        template, fields = row["reason"]
+        row["reason"] = translate(template).format(**fields)
     return pd.DataFrame(out, columns=SUGGESTION_COLUMNS)
 
 
@@ -193,7 +205,7 @@ def _same_name(acc: pd.Series, claimed: pd.DataFrame) -> list[dict]:
         if names & _names(other["shown_as"]):
             hits.setdefault(other["person"], []).append(other["account"])
     return [{"account": acc["account"], "suggested_person": person,
-             "reason": f"same display name as {', '.join(accounts)}"}
+             "reason": (SAME_NAME, {"accounts": ", ".join(accounts)})}
             for person, accounts in sorted(hits.items())]
 
 
@@ -205,7 +217,7 @@ def _same_number(acc: pd.Series, claimed: pd.DataFrame, region: str | None) -> l
     numbers.discard(str(acc["account"]))
     hits = claimed[claimed["account"].isin(numbers)]
     return [{"account": acc["account"], "suggested_person": h["person"],
-             "reason": f"same phone number as {h['account']}"} for _, h in hits.iterrows()]
+             "reason": (SAME_NUMBER, {"account": h["account"]})} for _, h in hits.iterrows()]
 
 
 def _new_after(acc: pd.Series, messages: pd.DataFrame,
@@ -220,5 +232,4 @@ def _new_after(acc: pd.Series, messages: pd.DataFrame,
     if wrote.empty:
         return []
     return [{"account": acc["account"], "suggested_person": "",
-             "reason": f"first seen after the stop request and wrote to the victim "
-                       f"{len(wrote)} time(s): a new account after a block?"}]
+             "reason": (NEW_AFTER, {"count": len(wrote)})}]

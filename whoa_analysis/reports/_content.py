@@ -103,6 +103,10 @@ TRACE_WORDS = (N_("No Received fields: nothing shows how the message travelled."
 
 #: How the request was found and shown received (analysis/notice.py): templates whose fields
 #: (the phrase, a message id, a time) are filled after translation.
+#: Why an account is suggested (analysis.seen's templates, said in the report's language).
+SUGGESTION_WORDS = (N_("same display name as {accounts}"), N_("same phone number as {account}"),
+                    N_("first seen after the stop request and wrote to the victim {count} "
+                       "time(s): a new account after a block?"))
 NOTICE_WORDS = (N_("phrase '{phrase}' ({language})"), N_("pinned by the case file"),
                 N_("read receipt at {at}"), N_("the respondent replied to it ({message} at {at})"),
                 N_("the respondent wrote in the same conversation after it ({message} at {at})"))
@@ -939,8 +943,12 @@ def processing(inp: Inputs, rid: str) -> list[Block]:
     out += [Heading(_("Sources as read"), 3),
             Table((_("source"), _("reader"), _("owner"), _("zone"), _("date order"), _("rows"),
                    _("unparsed"), _("with warnings"), _("assumptions")), rows,
-                  (3, 1.3, 0.8, 1.4, 0.8, 0.7, 0.8, 0.8, 3)),
-            Heading(_("Spreadsheet safety"), 3),
+                  (3, 1.3, 0.8, 1.4, 0.8, 0.7, 0.8, 0.8, 3))]
+    if case.language != "en":
+        out.append(Para(_("The readers' assumptions and the rows' warnings are technical notes "
+                          "each reader writes in English; they are shown as the reader wrote "
+                          "them (warnings about local times are translated).")))
+    out += [Heading(_("Spreadsheet safety"), 3),
             Para(_("In messages.csv and contacts_after_notice.csv (and the .xlsx when asked "
                    "for), a cell starting with = + - @, a tab or a carriage return would be run "
                    "by a spreadsheet as a formula; such cells are shown with a leading "
