@@ -268,3 +268,22 @@ def test_init_refuses_a_language_it_has_no_catalogue_for(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--language: expected one of en, de, got 'xx'" in err[0]
     assert not (tmp_path / "case.toml").exists()
+
+
+def test_an_owner_address_no_case_file_accepts_is_left_out_and_said(tmp_path, capsys):
+    """An export can name its owner by an address a case file refuses (``root@localhost``):
+    the draft leaves it out with the reason, and loads as it stands."""
+    folder = tmp_path / "case"
+    folder.mkdir()
+    mail = ("From dana@example.org Sun Mar 10 09:00:00 2024\nDelivered-To: {to}\n"
+            "From: Rob <rob@example.net>\nTo: {to}\nDate: Sun, 10 Mar 2024 09:00:00 +0000\n"
+            "Subject: hi\nMessage-ID: <{n}@example.net>\n\nhello\n\n")
+    (folder / "inbox.mbox").write_text(mail.format(to="root@localhost", n=1)
+                                       + mail.format(to="dana@example.org", n=2),
+                                       encoding="utf-8")
+    assert cli.main(["init", str(folder), "--timezone", "Europe/London"]) == 0
+    text = (folder / "case.toml").read_text(encoding="utf-8")
+    assert "# left out: email 'root@localhost': not a valid address" in text
+    case = case_mod.load(folder / "case.toml")
+    assert list(case.person(casefile.OWNER_ID).accounts) == ["email:dana@example.org"]
+    assert cli.main(["accounts", str(folder / "case.toml")]) == 0

@@ -241,9 +241,9 @@ def _case_zone(timezone: str | None, region: str | None) -> list[str]:
     return lines
 
 
-def _people(found: Survey, language: str) -> list[str]:
+def _people(found: Survey, language: str, region: str | None) -> list[str]:
     _ = i18n.translator(language)
-    accounts = found.own_accounts
+    accounts, invalid = _valid(found.own_accounts, region)
     lines = ["", "# The person whose exports these are (the person you help): the exports name",
              "# these accounts as their own. Add the others with --add-person; the accounts",
              "# seen in the exports are listed at the end of this file.",
@@ -251,8 +251,23 @@ def _people(found: Survey, language: str) -> list[str]:
              f"name = {_q(found.own_name or _('The person who exported these files'))}"]
     if not accounts:
         lines.append("# No export names its owner's account: assign them with --assign.")
+    lines += [_comment(f"left out: {why}") for why in invalid]
     lines.append(f"accounts = {_q(accounts)}")
     return lines
+
+
+def _valid(keys: list[str], region: str | None) -> tuple[list[str], list[str]]:
+    """The keys a case file accepts, and why each other one is left out (an export can name
+    an address no mail system would take, or a number without +CC when no region is set)."""
+    kept, left_out = [], []
+    for key in keys:
+        try:
+            accounts_mod.normalise(key, region)
+        except CaseError as exc:
+            left_out.append(str(exc))
+        else:
+            kept.append(key)
+    return kept, left_out
 
 
 def _accounts_block(draft: Draft) -> list[str]:
@@ -310,7 +325,7 @@ def _unknown(found: Survey) -> list[str]:
 def render(draft: Draft, timezone: str | None, region: str | None) -> str:
     found = draft.survey
     lines = (_header(found.folder, draft.language) + _case_zone(timezone, region)
-             + _people(found, draft.language))
+             + _people(found, draft.language, region))
     for export in found.exports:
         lines += _source(export, timezone)
     lines += ["", "[notice]", 'message = "auto"                # or the message_id of the request',
