@@ -190,7 +190,7 @@ def test_cease_and_desist_states_the_request_the_date_and_the_counts(pack):
     assert "To: Rob Offender" in body
     assert "On 2024-03-10T09:00:00Z (UTC) Dana Example asked you, by letter" in body
     assert "Since then 7 contacts from you have been recorded" in body
-    assert "  discord: 4" in body
+    assert "  Discord: 4" in body               # the service by its own name
     for word in ("harass", "crime", "offence", "illegal", "unlawful", "stalk"):
         assert word not in body.lower(), word
 

@@ -234,6 +234,10 @@ def test_how_the_request_was_found_and_received_and_each_kind_are_said_in_german
     assert "derselbe angezeigte Name wie discord:robz" in page
     assert "first seen after the stop request" not in page and "same display name" not in page
     assert "technische Angaben, die jeder Leser auf Englisch schreibt" in page
+    # channels by their German words, services by their own names
+    for row in ("Antragsgegner → Opfer über E-Mail", "Antragsgegner → Opfer über WhatsApp",
+                "Antragsgegner → Opfer über persönlichen Kontakt"):
+        assert row in page, row
 
 
 def test_a_german_case_writes_a_german_report_pdf(german):
@@ -254,4 +258,6 @@ def test_the_english_report_is_unchanged_by_the_catalogue(english):
         assert word in page, word
     assert "2024-03-10T09:00:00Z (UTC); 2024-03-10 09:00:00 GMT (Europe/London)" in page
     assert "same display name as discord:robz" in page
+    assert "respondent → victim by in-person contact" in page
+    assert "respondent → victim by Discord" in page
     assert "technical notes each reader writes in English" not in page

@@ -30,6 +30,7 @@ from ..analysis.summary import iso
 from ..case import Case
 from ..i18n import N_, Translate, plural
 from . import _exhibits, _mail
+from ._words import platform_word
 from .tables import neutralised_count
 
 NONE_FOUND = N_("none found in the sources listed")
@@ -557,7 +558,7 @@ def headline(inp: Inputs, rid: str) -> list[Block]:
     after = summary["respondent_contacts_after_notice"]
     before = summary["respondent_contacts_before_notice"]
     platforms = sorted(set(after.get("by_platform", {})) | set(before.get("by_platform", {})))
-    rows += [(_("respondent → victim by {platform}").format(platform=p),
+    rows += [(_("respondent → victim by {platform}").format(platform=platform_word(p, _)),
               str(before["by_platform"].get(p, 0)), str(after["by_platform"].get(p, 0)), "")
              for p in platforms]
     accounts = sorted(set(after.get("by_account", {})) | set(before.get("by_account", {})))

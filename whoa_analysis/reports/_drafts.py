@@ -41,7 +41,7 @@ def notice_line(inp: c.Inputs, _: Translate = english) -> str:
         return _("No stop request was found in the sources (see the report).")
     return _("On {when} the person I am writing for asked this account's holder, by "
              "{platform}, in writing, not to contact them any more.").format(
-        when=iso(row["sent_at"]), platform=c.text(row["platform"]))
+        when=iso(row["sent_at"]), platform=c.platform_word(row["platform"], _))
 
 
 def sign_off(inp: c.Inputs, _: Translate = english) -> str:

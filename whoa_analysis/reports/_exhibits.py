@@ -15,6 +15,7 @@ import pandas as pd
 from ..case import Case
 from ..i18n import N_, Translate
 from ..readers import exhibits as reader
+from ._words import platform_word
 
 THUMB_PX = 320
 CHECK = N_("Text read by OCR, check against the image:")
@@ -73,7 +74,8 @@ def caption(row: pd.Series, local: str, _: Translate) -> str:
             seconds=duration if pd.notna(duration) else "?"))
     if PINNED in str(row["warnings"]):
         parts.append(_("pinned: {sender} → {recipients} on {platform}").format(
-            sender=row["sender"], recipients=row["recipients"], platform=row["platform"]))
+            sender=row["sender"], recipients=row["recipients"],
+            platform=platform_word(row["platform"], _)))
     mtime = row.get("file_mtime")
     if isinstance(mtime, str) and mtime:
         parts.append(mtime)

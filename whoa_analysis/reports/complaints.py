@@ -339,7 +339,8 @@ def police(inp: c.Inputs, report_id: str, _: Translate = d.english) -> str:
                     "{last}, UTC)").format(total=after["total"],
                                            first=after.get("first_at") or "-",
                                            last=after.get("last_at") or "-")]
-    lines += [f"  {_('by')} {plain(k)}: {v}" for k, v in after.get("by_platform", {}).items()]
+    lines += [f"  {_('by')} {plain(c.platform_word(k, _))}: {v}"
+              for k, v in after.get("by_platform", {}).items()]
     lines += [f"  {_('from account')} {plain(k)}: {v}"
               for k, v in after.get("by_account", {}).items()]
     lines += [f"{_('Posts in group conversations after it')}: "

@@ -45,13 +45,15 @@ def cease_and_desist(inp: c.Inputs, report_id: str, _: Translate) -> str:
         lines += [_("On {when} (UTC) {victim} asked you, by {platform}, in writing, not to "
                     "contact them any more.").format(when=iso(row["sent_at"]),
                                                      victim=d.plain(victims),
-                                                     platform=c.text(row["platform"])), ""]
+                                                     platform=c.platform_word(row["platform"],
+                                                                              _)), ""]
         after = summary["respondent_contacts_after_notice"]
         lines += [_("Since then {total} contacts from you have been recorded (the first on "
                     "{first}, the last on {last}, UTC), by channel:").format(
                         total=after["total"], first=after.get("first_at") or "-",
                         last=after.get("last_at") or "-")]
-        lines += [f"  {d.plain(k)}: {v}" for k, v in after.get("by_platform", {}).items()]
+        lines += [f"  {d.plain(c.platform_word(k, _))}: {v}"
+                  for k, v in after.get("by_platform", {}).items()]
         groups = summary.get("respondent_group_messages_after_notice", 0)
         if groups:
             lines += [_("and {count} posts in group conversations the person is in.").format(
