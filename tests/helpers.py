@@ -41,3 +41,24 @@ def make_case(folder: Path, log_rows: str = "", extra: str = "", sources: str | 
     case.write_text(CASE_HEAD + "\n" + sources + "\n" + textwrap.dedent(extra),
                     encoding="utf-8")
     return case
+
+
+def with_unflushed_log(source: Path, folder: Path, change) -> Path:
+    """A copy of the SQLite database ``source`` in ``folder`` as a running app leaves it: in
+    WAL mode, with the writes of ``change(conn)`` only in the ``-wal`` beside it."""
+    import shutil
+    import sqlite3
+
+    work = folder / ".work"
+    work.mkdir(parents=True)
+    db = Path(shutil.copyfile(source, work / source.name))
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA wal_autocheckpoint=0")     # nothing reaches the file before the copy
+    change(conn)
+    conn.commit()
+    for name in (db.name, db.name + "-wal"):
+        shutil.copyfile(work / name, folder / name)
+    conn.close()
+    shutil.rmtree(work)
+    return folder / source.name

@@ -145,3 +145,35 @@ def test_a_damaged_schema_whose_error_quotes_invalid_utf8_is_a_clear_error(tmp_p
     data[start + 7:start + 8] = b"\x80"
     path = _write(tmp_path, "mmssms.db", bytes(data))
     assert_contained(read_outcome(path, "android_sms_db"))
+
+
+def _live(tmp_path, name: str, data: bytes, change):
+    from tests.helpers import with_unflushed_log
+
+    (tmp_path / "made").mkdir(parents=True)
+    return with_unflushed_log(_write(tmp_path / "made", name, data), tmp_path / "live", change)
+
+
+def test_a_wal_of_another_database_or_damaged_changes_nothing_or_is_said(tmp_path):
+    """A -wal that is not this database's, or is cut or flipped, never crashes the read and
+    never loses the file's rows: it applies, changes nothing, or is said not to apply."""
+    texts = [f"msg {i}" for i in range(20)]
+    other = _live(tmp_path / "a", "chat.db", C.chat_db(["x"]),
+                  lambda c: c.execute("UPDATE message SET text = 'y'"))
+    target = _write(tmp_path, "chat.db", C.chat_db(texts))
+    plain = readers.read(target)
+    wal = tmp_path / "chat.db-wal"
+    log = (other.parent / "chat.db-wal").read_bytes()
+    for data in (log, log[: len(log) // 2], log[:32] + bytes(b ^ 0xFF for b in log[32:])):
+        wal.write_bytes(data)
+        df = readers.read(target)
+        assert set(plain["locator"]) <= {loc.removesuffix("@without-wal")
+                                          for loc in df["locator"]}
+        assert any("chat.db-wal" in a for a in df.attrs["assumptions"])
+
+
+def test_a_wal_that_is_a_link_is_not_followed(tmp_path):
+    target = _write(tmp_path, "chat.db", C.chat_db(["a"]))
+    os.symlink("/etc/passwd", tmp_path / "chat.db-wal")
+    df = readers.read(target)
+    assert any("symbolic link: not followed" in a for a in df.attrs["assumptions"])

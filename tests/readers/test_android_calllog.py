@@ -43,3 +43,17 @@ def test_reading_leaves_the_file_and_its_folder_unchanged(tmp_path):
     before = hashlib.sha256(db.read_bytes()).hexdigest(), sorted(tmp_path.iterdir())
     readers.read(db)
     assert (hashlib.sha256(db.read_bytes()).hexdigest(), sorted(tmp_path.iterdir())) == before
+
+
+def test_a_call_only_in_the_wal_is_counted(tmp_path):
+    from tests.helpers import with_unflushed_log
+
+    def change(conn):
+        conn.execute("INSERT INTO calls (number, date, duration, type, presentation) VALUES "
+                     "('+447700900456', ?, 0, 3, 1)", (GEN.NOTICE_MS + 60 * GEN.MIN,))
+
+    df = readers.read(with_unflushed_log(SAMPLE, tmp_path, change), region="GB")
+    assert len(df) == 7
+    logged = df[df["warnings"].str.contains("only in calllog.db-wal")]
+    assert logged["call_type"].tolist() == ["missed"]
+    assert logged["sender"].tolist() == ["phone:+447700900456"]

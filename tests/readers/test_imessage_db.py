@@ -220,14 +220,52 @@ def test_langchain_rows_whose_text_and_attributed_body_differ_keep_both(corpora)
     assert row["body"] == "Leila was the tester" and row["attributed_text"] == "Dx *"
 
 
-def test_a_write_ahead_log_beside_is_reported_and_left_alone(tmp_path):
+def test_a_write_ahead_log_that_is_no_log_changes_nothing_and_is_left_alone(tmp_path):
     db = shutil.copyfile(SAMPLE, tmp_path / "chat.db")
     wal = tmp_path / "chat.db-wal"
     wal.write_bytes(b"\x37\x7f\x06\x82" + b"\x00" * 60)
-    readers_df = readers.read(db)
-    assert any("chat.db-wal" in a and "not applied" in a for a in readers_df.attrs["assumptions"])
+    df = readers.read(db)
+    assert any("chat.db-wal" in a and "changes no row" in a for a in df.attrs["assumptions"])
+    assert len(df) == len(readers.read(SAMPLE))
     assert wal.read_bytes() == b"\x37\x7f\x06\x82" + b"\x00" * 60
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chat.db", "chat.db-wal"]
+
+
+def test_the_newest_messages_only_in_the_wal_are_read_and_the_files_state_kept(tmp_path):
+    """A Mac's live chat.db keeps its newest writes in chat.db-wal: a message only there is
+    read, one the log changes or deletes keeps the file's version too, each marked."""
+    from tests.helpers import with_unflushed_log
+
+    def change(conn: sqlite3.Connection) -> None:
+        cols = [r[1] for r in conn.execute("PRAGMA table_info(message)")]
+        first, last = conn.execute("SELECT min(ROWID), max(ROWID) FROM message").fetchone()
+        row = dict(zip(cols, conn.execute("SELECT * FROM message WHERE ROWID = ?",
+                                          (first,)).fetchone()))
+        row.update(ROWID=900, guid="LOG-ONLY", text="only in the log", attributedBody=None)
+        conn.execute(f"INSERT INTO message ({', '.join(row)}) VALUES "
+                     f"({', '.join('?' * len(row))})", list(row.values()))
+        conn.execute("UPDATE message SET text = 'edited in the log', attributedBody = NULL "
+                     "WHERE ROWID = ?", (first,))
+        conn.execute("DELETE FROM message WHERE ROWID = ?", (last,))
+
+    live = with_unflushed_log(SAMPLE, tmp_path / "Messages", change)
+    before = {p.name: p.read_bytes() for p in live.parent.iterdir()}
+    plain, df = readers.read(SAMPLE, region="GB"), readers.read(live, region="GB")
+    rows = df.set_index("locator")
+    first, last = plain["locator"].iloc[0], plain["locator"].iloc[-1]
+    assert rows.loc["sqlite:message[900]", "body"] == "only in the log"
+    assert "only in chat.db-wal" in rows.loc["sqlite:message[900]", "warnings"]
+    assert rows.loc[first, "body"] == "edited in the log"
+    assert rows.loc[first + "@without-wal", "body"] == plain["body"].iloc[0]
+    assert "chat.db-wal changes it" in rows.loc[first + "@without-wal", "warnings"]
+    assert last not in rows.index
+    assert "gone once chat.db-wal is applied" in rows.loc[last + "@without-wal", "warnings"]
+    assert len(df) == len(plain) + 2
+    wal_hash = hashlib.sha256(before["chat.db-wal"]).hexdigest()
+    assert any(f"chat.db-wal (sha256 {wal_hash}) applied" in a
+               and "adds: 1, changes: 1, removes: 1" in a for a in df.attrs["assumptions"])
+    # the originals are as they were, and nothing was made beside them
+    assert {p.name: p.read_bytes() for p in live.parent.iterdir()} == before
 
 
 def test_whoa_read_writes_a_backup_to_csv(tmp_path, capsys):

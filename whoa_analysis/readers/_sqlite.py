@@ -2,9 +2,11 @@
 scanned row by row with damage kept as gaps, each row's raw values serialised for its hash.
 
 A phone database is evidence as it is: it is opened through a ``file:...?mode=ro&immutable=1``
-URI, so SQLite neither writes to it nor creates ``-wal``/``-shm``/``-journal`` files beside it,
-and a ``-wal`` left beside it is not applied (what the file holds is what is read; the reader
-says so when one is there). The schema is never trusted: no view, trigger or function of the
+URI, so SQLite neither writes to it nor creates ``-wal``/``-shm``/``-journal`` files beside it.
+A ``-wal`` beside it (a live Messages or WhatsApp database keeps its newest writes there) is
+applied to a scratch copy of both files, never to them, and the two readings are merged
+(:func:`read_rows`): a row only the log has, one it changes and one it removes are each kept
+and marked, so neither the file's state nor the log's is lost. The schema is never trusted: no view, trigger or function of the
 file's runs (``trusted_schema=OFF``); each table is read by ``rowid`` with a plain scan and the
 joins are made in Python, so a hostile file cannot make a join explode. Work is bounded by the
 file's size (a b-tree that loops, a page that lies about its cells): past the budget the read
@@ -15,8 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import shutil
 import sqlite3
 import struct
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +29,7 @@ import pandas as pd
 
 from .. import accounts
 from ..errors import InputError
+from ..evidence import sha256_bytes, sha256_path
 from ._common import Head, Source, unparsed
 
 MAGIC = b"SQLite format 3\x00"
@@ -217,7 +222,7 @@ def _field(tag: bytes, payload: bytes) -> bytes:
 class Database:
     """One SQLite file opened read-only and immutable; the tables it holds, scanned safely."""
 
-    def __init__(self, path: Path, what: str) -> None:
+    def __init__(self, path: Path, what: str, *, log: bool = False) -> None:
         self.path, self.what = path, what
         with open(path, "rb") as fh:
             magic = fh.read(len(MAGIC))
@@ -225,8 +230,10 @@ class Database:
             raise InputError(f"{path.name}: expected {what} (an SQLite database); got a file "
                              "that does not start with 'SQLite format 3': is it encrypted or "
                              "another file?")
-        self.size = path.stat().st_size
-        self.conn = _connect(path)
+        # a scratch copy's log is work too: the budget grows with it
+        wal = path.with_name(path.name + "-wal")
+        self.size = path.stat().st_size + (wal.stat().st_size if log and wal.is_file() else 0)
+        self.conn = _connect(path, log=log)
         self._steps = 0
         self._budget = max(MIN_STEPS, self.size * STEPS_PER_BYTE) // STEP_CHECK
         self.conn.set_progress_handler(self._tick, STEP_CHECK)
@@ -382,8 +389,9 @@ def _low(last: int | None) -> int:
     return -(2 ** 63) if last is None else last
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
+def _connect(path: Path, *, log: bool = False) -> sqlite3.Connection:
+    """Read-only and immutable; ``log`` (only for a scratch copy) lets SQLite apply its -wal."""
+    uri = path.resolve().as_uri() + ("?mode=ro" if log else "?mode=ro&immutable=1")
     try:
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
     except sqlite3.Error as exc:
@@ -418,14 +426,71 @@ def database(path: Path, what: str) -> Iterator[Database]:
         db.close()
 
 
-def wal_note(path: Path) -> str:
-    """An assumption to record when a write-ahead log lies beside the file (not applied)."""
+def read_rows(src: Source, path: Path, what: str,
+              rows_of: Callable[[Database], list[dict]]) -> list[dict]:
+    """The rows ``rows_of`` makes of the database at ``path``, with what a ``-wal`` beside it
+    adds, changes or removes (applied to a scratch copy; the originals are never written)."""
+    with database(path, what) as db:
+        rows = rows_of(db)
     wal = path.with_name(path.name + "-wal")
-    if wal.is_file() and wal.stat().st_size:
-        return (f"{wal.name} lies beside the database and was not applied (the file is read "
-                "as it is, never changed): messages written since the last checkpoint may be "
-                "only in that log")
-    return ""
+    if wal.is_symlink():
+        src.assume(f"{wal.name} beside the database is a symbolic link: not followed (it "
+                   "could point outside the source), not applied")
+        return rows
+    if not wal.is_file() or not wal.stat().st_size:
+        return rows
+    with tempfile.TemporaryDirectory(prefix="whoa-wal-") as scratch:
+        copy = Path(scratch) / path.name            # its errors name the file as it is named
+        shutil.copyfile(path, copy)
+        shutil.copyfile(wal, Path(scratch) / wal.name)
+        try:
+            with contextlib.closing(Database(copy, what, log=True)) as db:
+                logged = rows_of(db)
+        except (InputError, *_ERRORS) as exc:
+            src.assume(f"{wal.name} lies beside the database but cannot be applied ({exc}): "
+                       "the file is read as it is; messages written since its last checkpoint "
+                       "may be only in that log")
+            return rows
+    merged, counts = merge_log(rows, logged, wal.name)
+    src.assume(f"{wal.name} (sha256 {sha256_path(wal)}) applied to a copy of the database (the "
+               "originals are never written): " + (
+                   "it changes no row" if not any(counts) else
+                   "rows it adds: {}, changes: {}, removes: {}; each is marked in its "
+                   "warnings".format(*counts)))
+    return merged
+
+
+def merge_log(file_rows: list[dict], log_rows: list[dict], wal: str,
+              ) -> tuple[list[dict], tuple[int, int, int]]:
+    """The rows as the log leaves the database, and the file's own version of each row the log
+    changed or removed (``@without-wal``), marked; (added, changed, removed)."""
+    before = {r["locator"]: r for r in file_rows}
+    out, added, changed = [], 0, 0
+    for row in log_rows:
+        old = before.pop(row["locator"], None)
+        if old is None:
+            added += 1
+            out.append(_marked(row, f"only in {wal} (written after its last checkpoint)"))
+        elif _digest(old) == _digest(row):
+            out.append(row)
+        else:
+            changed += 1
+            out.append(_marked(row, f"as {wal} leaves it; the database file's earlier version "
+                                    "is the row @without-wal"))
+            out.append(_marked({**old, "locator": old["locator"] + "@without-wal"},
+                               f"as the database file holds it; {wal} changes it"))
+    out += [_marked({**old, "locator": old["locator"] + "@without-wal"},
+                    f"in the database file but gone once {wal} is applied (deleted after "
+                    "the last checkpoint?)") for old in before.values()]
+    return out, (added, changed, len(before))
+
+
+def _digest(row: dict) -> str:
+    return row.get("record_sha256") or sha256_bytes(row["raw"])
+
+
+def _marked(row: dict, warning: str) -> dict:
+    return {**row, "warnings": join([str(row.get("warnings") or ""), warning])}
 
 
 # --------------------------------------------------------------------------------- times, people

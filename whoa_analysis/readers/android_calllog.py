@@ -25,15 +25,15 @@ import pandas as pd
 
 from ._common import Head, Source, owner_phone
 from ._sqlite import (
+    Database,
     Row,
-    database,
     epoch,
     handle_key,
     is_sqlite,
     join,
+    read_rows,
     schema_text,
     table_rows,
-    wal_note,
 )
 
 FORMAT = "android_calllog"
@@ -60,12 +60,12 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
          date_order: str | None = None, region: str | None = None) -> pd.DataFrame:
     src = Source(Path(path), FORMAT)
     owner = (owner,) if isinstance(owner, str) else tuple(owner)
-    if note := wal_note(src.path):
-        src.assume(note)
     own = owner_phone(owner, region)
-    with database(src.path, "an Android call log (calllog.db)") as db:
+
+    def rows_of(db: Database) -> list[dict]:
         db.require("calls", "number", "date", "duration", "type")
-        rows = table_rows(db, "calls", lambda item: _call(item, own, region), PLATFORM)
+        return table_rows(db, "calls", lambda item: _call(item, own, region), PLATFORM)
+    rows = read_rows(src, src.path, "an Android call log (calllog.db)", rows_of)
     src.assume("times are epoch milliseconds (UTC); durations in seconds")
     return src.frame(pd.DataFrame(rows)) if rows else src.frame([])
 

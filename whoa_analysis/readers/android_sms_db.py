@@ -35,17 +35,16 @@ from ._common import Head, Source, owner_phone
 from ._sqlite import (
     Database,
     Row,
-    database,
     epoch,
     frame,
     handle_key,
     is_sqlite,
     join,
     noted_rows,
+    read_rows,
     record_bytes,
     schema_text,
     table_rows,
-    wal_note,
 )
 
 FORMAT = "android_sms_db"
@@ -76,12 +75,13 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
          date_order: str | None = None, region: str | None = None) -> pd.DataFrame:
     src = Source(Path(path), FORMAT)
     owner = (owner,) if isinstance(owner, str) else tuple(owner)
-    if note := wal_note(src.path):
-        src.assume(note)
-    with database(src.path, "an Android mmssms.db") as db:
+    own = owner_phone(owner, region)
+
+    def rows_of(db: Database) -> list[dict]:
         if not db.has("sms", "address", "date", "body") and not db.has("pdu", "date"):
             db.require("sms", "address", "date", "body")
-        rows = _Reader(db, src, region, owner_phone(owner, region)).rows()
+        return _Reader(db, src, region, own).rows()
+    rows = read_rows(src, src.path, "an Android mmssms.db", rows_of)
     src.assume("times are epoch milliseconds (sms) and seconds (pdu), UTC")
     return frame(src, rows, "date_sent")
 

@@ -60,8 +60,8 @@ from ._sqlite import (
     handle_key,
     is_sqlite,
     join,
+    read_rows,
     schema_text,
-    wal_note,
 )
 
 FORMAT = "imessage_db"
@@ -102,11 +102,12 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     src = Source(Path(path), FORMAT)
     owner = (owner,) if isinstance(owner, str) else tuple(owner)
     db_path, prefix = _locate(src)
-    if note := wal_note(db_path):
-        src.assume(note)
-    with database(db_path, "an Apple Messages database (chat.db / sms.db)") as db:
+    own = owner_phone(owner, region)
+
+    def rows_of(db: Database) -> list[dict]:
         db.require("message", "text", "date")
-        rows = _Reader(db, prefix, region, owner_phone(owner, region), src).rows()
+        return _Reader(db, prefix, region, own, src).rows()
+    rows = read_rows(src, db_path, "an Apple Messages database (chat.db / sms.db)", rows_of)
     src.assume("times are Apple epoch (2001-01-01 UTC) nanoseconds, or seconds in older "
                "databases")
     return frame(src, rows, "read_at", "delivered_at", "edited_at")

@@ -49,9 +49,9 @@ from ._sqlite import (
     is_sqlite,
     join,
     noted_rows,
+    read_rows,
     schema_text,
     table_rows,
-    wal_note,
 )
 
 FORMAT = "whatsapp_db"
@@ -92,17 +92,17 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
         raise InputError(_crypt_message(path.name, crypt[1]))
     src = Source(path, FORMAT)
     owner = (owner,) if isinstance(owner, str) else tuple(owner)
-    if note := wal_note(src.path):
-        src.assume(note)
     names = _names(src)
-    with database(src.path, "a decrypted WhatsApp msgstore.db") as db:
+    own = owner_phone(owner, region)
+
+    def rows_of(db: Database) -> list[dict]:
         if db.has("message", "chat_row_id", "from_me", "timestamp") and "jid" in db.tables:
-            rows = _New(db, src, region, owner_phone(owner, region), names).rows()
-        elif db.has("messages", "key_remote_jid", "key_from_me", "timestamp"):
-            rows = _Old(db, src, region, owner_phone(owner, region), names).rows()
-        else:
-            db.require("message", "chat_row_id", "from_me", "timestamp")
-            rows = []
+            return _New(db, src, region, own, names).rows()
+        if db.has("messages", "key_remote_jid", "key_from_me", "timestamp"):
+            return _Old(db, src, region, own, names).rows()
+        db.require("message", "chat_row_id", "from_me", "timestamp")
+        return []
+    rows = read_rows(src, src.path, "a decrypted WhatsApp msgstore.db", rows_of)
     src.assume("times are epoch milliseconds (UTC)")
     return frame(src, rows, "received_at")
 
