@@ -229,3 +229,36 @@ def test_a_damaged_line_inside_the_log_is_reported_not_dropped(folder_case):
     log.write_bytes(b"\n".join(lines))
     problems = evidence.check_custody(case)
     assert any("line 1: not a custody entry" in p for p in problems)
+
+
+def test_a_databases_write_ahead_log_is_evidence_too(tmp_path, capsys):
+    """The -wal beside a phone database holds rows the readers apply: intake hashes it with
+    the database, and a log changed or gone since (the app checkpointed it) is a finding."""
+    from pathlib import Path
+
+    from tests.helpers import with_unflushed_log
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "formats" / "android"
+    def change(conn):
+        conn.execute("INSERT INTO calls (number, date, duration, type) "
+                     "VALUES ('+447700900456', 1, 0, 3)")
+
+    db = with_unflushed_log(sample / "calllog.db", tmp_path / "exports" / "phone", change)
+    sources = ('[[sources]]\npath = "exports/phone/calllog.db"\nformat = "android_calllog"\n'
+               'owner = "dana"\n')
+    case = make_case(tmp_path, sources=sources)
+    assert main(["intake", str(case)]) == 0
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert [f["path"] for f in manifest["files"]] == ["exports/phone/calllog.db",
+                                                      "exports/phone/calllog.db-wal"]
+    wal = db.with_name("calllog.db-wal")
+    data = bytearray(wal.read_bytes())
+    data[-1] ^= 1
+    wal.write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main(["verify", str(case)]) == 1
+    assert any(line.startswith("changed: exports/phone/calllog.db-wal")
+               for line in capsys.readouterr().out.splitlines())
+    wal.unlink()
+    assert main(["verify", str(case)]) == 1
+    assert "missing since intake: exports/phone/calllog.db-wal" in capsys.readouterr().out

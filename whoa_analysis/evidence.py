@@ -66,6 +66,15 @@ def source_files(path: Path) -> Iterator[Path]:
             yield Path(root) / name
 
 
+def evidence_files(path: Path) -> Iterator[Path]:
+    """What is taken in, checked and watched for one source: its files and, beside a file, its
+    SQLite write-ahead log (``<name>-wal``), which the phone-database readers apply."""
+    yield from source_files(path)
+    log = path.with_name(path.name + "-wal")
+    if not path.is_dir() and (log.is_file() or log.is_symlink()):
+        yield log
+
+
 def sha256_tree(path: Path) -> str:
     """One hash for a folder source: over each file's relative name and SHA-256, sorted.
 
@@ -94,7 +103,7 @@ def hash_sources(case: Case, progress: Progress = _same) -> list[FileRecord]:
     """Every file of every source present (an absent one is :func:`check_absent`'s)."""
     files = [file for source in case.sources
              if source.path.exists() or source.path.is_symlink()
-             for file in source_files(source.path)]
+             for file in evidence_files(source.path)]
     return [FileRecord(_rel(case, file), file.lstat().st_size, _hash_or_link(file))
             for file in progress(files)]
 
@@ -208,7 +217,7 @@ def snapshot(case: Case) -> Snapshot:
     state = {}
     for source in case.sources:
         if source.path.exists() or source.path.is_symlink():
-            for file in source_files(source.path):
+            for file in evidence_files(source.path):
                 with contextlib.suppress(FileNotFoundError):
                     st = file.lstat()
                     state[_rel(case, file)] = (st.st_size, st.st_ino, st.st_mtime_ns,
@@ -272,7 +281,7 @@ def verify(case: Case, progress: Progress = _same) -> list[Finding]:
     listed = {f["path"]: f["sha256"] for f in manifest["files"]}
     files = [file for source in case.sources
              if source.path.exists() or source.path.is_symlink()
-             for file in source_files(source.path)]
+             for file in evidence_files(source.path)]
     findings = []
     seen = set()
     for file in progress(files):
