@@ -287,3 +287,27 @@ def test_an_owner_address_no_case_file_accepts_is_left_out_and_said(tmp_path, ca
     case = case_mod.load(folder / "case.toml")
     assert list(case.person(casefile.OWNER_ID).accounts) == ["email:dana@example.org"]
     assert cli.main(["accounts", str(folder / "case.toml")]) == 0
+
+
+def test_init_names_a_databases_log_as_part_of_it_not_as_unread(tmp_path, capsys):
+    """A Mac's Messages folder holds chat.db with chat.db-wal and chat.db-shm: the log is read
+    and taken in with the database, the index is said not to be needed; neither is 'not read'."""
+    from tests.helpers import with_unflushed_log
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "formats"
+    folder = tmp_path / "case"
+    db = with_unflushed_log(sample / "imessage_db" / "chat.db", folder / "Messages",
+                            lambda c: c.execute("UPDATE message SET text = 'edited'"))
+    db.with_name("chat.db-shm").write_bytes(b"")
+    assert cli.main(["init", str(folder), "--timezone", "Europe/London"]) == 0
+    out = capsys.readouterr().out
+    assert "0 file(s) no reader takes" in out
+    assert not any(line.startswith("not read") for line in out.splitlines())
+    assert "Messages/chat.db-wal: beside chat.db, its write-ahead log" in out
+    text = (folder / "case.toml").read_text(encoding="utf-8")
+    assert "# Files that belong to an export beside them:" in text
+    assert "Files no reader takes" not in text
+    case = case_mod.load(folder / "case.toml")
+    pipeline.ensure_evidence(case, say=lambda _: None)
+    listed = [f["path"] for f in evidence.load_manifest(case)["files"]]
+    assert listed == ["Messages/chat.db", "Messages/chat.db-wal"]

@@ -70,6 +70,7 @@ class Survey:
     folder: Path
     exports: tuple[Export, ...]
     unknown: tuple[Unknown, ...]
+    companions: tuple[Unknown, ...] = ()      # a database's -wal/-shm, read or not with it
 
     @property
     def own_accounts(self) -> list[str]:
@@ -139,7 +140,24 @@ def survey(folder: str | Path, *, timezone: str | None = None,
             unknown.append(Unknown(rel, _zip_hint(path)))
         else:
             unknown.append(Unknown(rel, "no reader recognises it (see whoa formats)"))
-    return Survey(folder, tuple(found), tuple(unknown))
+    exported = {e.path for e in found}
+    companions = [u for u in unknown if _companion(u.path, exported)]
+    unknown = [u for u in unknown if u not in companions]
+    return Survey(folder, tuple(found), tuple(unknown),
+                  tuple(Unknown(u.path, _companion(u.path, exported)) for u in companions))
+
+
+def _companion(rel: str, exported: set[str]) -> str:
+    """What a database's side file is to it ('' when ``rel`` is not one): SQLite keeps a
+    live database's newest writes in ``-wal`` (read and taken in with it) and an index of that
+    log in ``-shm`` (rebuilt by SQLite, not evidence of its own)."""
+    for suffix, what in (("-wal", "its write-ahead log: applied with it (to a copy) and taken "
+                                  "in with it"),
+                         ("-shm", "SQLite's index of its write-ahead log: rebuilt when the "
+                                  "log is applied, not read")):
+        if rel.endswith(suffix) and rel.removesuffix(suffix) in exported:
+            return f"beside {rel.removesuffix(suffix).rsplit('/', 1)[-1]}, {what}"
+    return ""
 
 
 def _probe(path: Path, rel: str, fmt: str, timezone: str | None, region: str | None) -> Export:
@@ -314,11 +332,15 @@ def _source(export: Export, timezone: str | None) -> list[str]:
     return lines
 
 
-def _unknown(found: Survey) -> list[str]:
+def _other_files(found: Survey) -> list[str]:
+    lines = []
+    if found.companions:
+        lines += ["", "# Files that belong to an export beside them:"]
+        lines += [_comment(f"{u.path}: {u.why}", "  ") for u in found.companions]
     if not found.unknown:
-        return []
-    lines = ["", "# Files no reader takes: NOT read. If one is evidence, add it by hand with",
-             "# its format (see `whoa formats`), or keep it beside the pack as it is."]
+        return lines
+    lines += ["", "# Files no reader takes: NOT read. If one is evidence, add it by hand with",
+              "# its format (see `whoa formats`), or keep it beside the pack as it is."]
     return lines + [_comment(f"{u.path}: {u.why}", "  ") for u in found.unknown]
 
 
@@ -330,7 +352,7 @@ def render(draft: Draft, timezone: str | None, region: str | None) -> str:
         lines += _source(export, timezone)
     lines += ["", "[notice]", 'message = "auto"                # or the message_id of the request',
               "phrases = []                    # extra phrases beside the built-in list"]
-    return "\n".join(lines + _accounts_block(draft) + _unknown(found)) + "\n"
+    return "\n".join(lines + _accounts_block(draft) + _other_files(found)) + "\n"
 
 
 def _questions(found: Survey, timezone: str | None) -> list[str]:

@@ -90,6 +90,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     found = draft.survey
     for export in found.exports:
         print(f"{export.format:<16} {export.path}")
+    for side in found.companions:
+        print(f"{'':<16} {side.path}: {side.why}")
     for unknown in found.unknown:
         print(f"{'not read':<16} {unknown.path}: {unknown.why}")
     print(f"wrote {draft.file}: {len(found.exports)} source(s), "
