@@ -477,6 +477,14 @@ def hostile_pst() -> bytes:
     return _pst_bytes([Folder("../../etc", mails), Folder("=1+1", [], [Folder("/abs", mails)])])
 
 
+def emlx(texts: Iterable[str]) -> bytes:
+    """An Apple Mail .emlx: one message whose body holds the texts, Mail's property list."""
+    gen = generator("apple_mail/make_apple_mail.py")
+    body = "\n".join(texts)
+    message = Mail(body=body).render()
+    return gen.emlx(message, 1710183905)
+
+
 def icq_db2(texts: Iterable[str], name: str = "Rob") -> bytes:
     """An ICQ 10 ``_db2``: one incoming message per text, each naming its sender."""
     gen = generator("icq/make_icq.py")
@@ -545,6 +553,7 @@ def hostile_files() -> dict[str, bytes]:
         "msn-xxe.xml": b'<?xml version="1.0"?><!DOCTYPE Log [<!ENTITY x SYSTEM '
                        b'"file:///etc/passwd">]><Log FirstSessionID="1"><Message Date="1/1/2024"'
                        b' Time="1:00:00" SessionID="1"><Text>&x;</Text></Message></Log>',
+        "1.emlx": emlx([*FORMULAS.values(), *MARKUP.values(), *EXACT]),
         "_db2": icq_db2([*FORMULAS.values(), *MARKUP.values(), *EXACT])
         + icq_db2(["named by a formula"], name=FORMULAS["dde"]),
         "hostile.pst": hostile_pst(),

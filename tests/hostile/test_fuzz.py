@@ -175,6 +175,31 @@ def test_mbox_any_text_keeps_count(tmp_path, bodies, subject):
     assert df["sender"].eq("email:rob@example.net").all()
 
 
+@FUZZ
+@given(body=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60),
+       subject=TEXT, cut=st.integers(min_value=-40, max_value=40))
+def test_emlx_any_text_and_any_length_line_keeps_the_message(tmp_path, body, subject, cut):
+    """Whatever the text, and whatever the length line says, the file is one row: the message
+    read, or unparsed with its bytes, never lost."""
+    from . import corpus as C
+
+    message = C.Mail(body=body, subject=subject).render()
+    gen = C.generator("apple_mail/make_apple_mail.py")
+    data = gen.emlx(message, 1710183905)
+    if cut:
+        data = b"%d" % max(0, len(message) + cut) + data[data.index(b"\n"):]
+    path = tmp_path / "1.emlx"
+    path.write_bytes(data)
+    try:
+        df = readers.read(path, "apple_mail")
+    except WhoaError:
+        assert cut                       # only a length line that is wrong may refuse the file
+        return
+    assert len(df) == 1
+    if not cut:
+        assert df["body"].iloc[0] == body and df["kind"].iloc[0] == "text"
+
+
 #: IM and app exports: (file name, builder of a file from texts, format, alphabet the format can
 #: carry). XML cannot carry most control characters (not even as references), so MSN's text
 #: has none but tab, LF and CR; JSON, percent-encoding and HTML carry any character.
@@ -241,7 +266,7 @@ def test_mutated_samples_at_length(tmp_path, fmt, cuts):
                                   "log.csv", "pixel.eml", "traversal.zip", "rob.xml", "Rob1.xml",
                                   "messages.json", "chat_history.json",
                                   "Rob - Text - 2024-03-11T19_05_00Z.html",
-                                  "chat.db", "mmssms.db", "_db2"])
+                                  "chat.db", "mmssms.db", "_db2", "1.emlx"])
 @LONG
 @given(cuts=MUTATION)
 def test_mutated_hostile_files_at_length(tmp_path, name, cuts):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import sys
 import time
 import zipfile
@@ -405,6 +406,25 @@ def test_maildir_and_eml_folder(tmp_path: Path, sample: Path) -> None:
     (folder / "a.eml").write_bytes(copy)
     assert readers.detect(folder) == "eml"
     assert eml.read(folder).loc[0, "record_sha256"] == hashlib.sha256(copy).hexdigest()
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_a_link_in_a_mail_folder_is_one_unparsed_row_not_a_failed_source(tmp_path: Path) -> None:
+    """A link among the messages is not followed, and it does not stop the others being read
+    (its row is hashed from what it names, beside message rows hashed as they were cut)."""
+    box = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (box / sub).mkdir(parents=True)
+    (box / "cur" / "1:2,S").write_bytes(DATED + b"\nhi\n")
+    os.symlink("/etc/hostname", box / "cur" / "2:2,S")
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    (folder / "a.eml").write_bytes(DATED + b"\nhi\n")
+    os.symlink("/etc/hostname", folder / "b.eml")
+    for df in (maildir.read(box), eml.read(folder)):
+        assert df["kind"].tolist() == ["text", "unparsed"]
+        assert "symbolic link: not followed" in df["warnings"].iloc[1]
+        assert df["record_sha256"].str.len().eq(64).all()
 
 
 def test_sniff_is_specific(tmp_path: Path, sample: Path) -> None:

@@ -65,7 +65,7 @@ def test_to_parquet_leaves_no_file_when_the_export_cannot_be_read(tmp_path):
 
 def test_formats_lists_the_im_and_app_export_readers():
     listed = {row["format"]: row for row in readers.formats()}
-    for name in ("google_voice", "skype", "snapchat", "msn", "trillian", "icq"):
+    for name in ("google_voice", "skype", "snapchat", "msn", "trillian", "icq", "apple_mail"):
         assert name in listed and listed[name]["patterns"], name
 
 
@@ -88,7 +88,7 @@ def test_every_sample_file_is_recognised_by_exactly_one_reader(sample):
         "google_chat/Google Chat/Groups/DM 8fKq2AAAAE/group_info.json",
         "icq/ICQ/0001/contacts/cache.cl", "icq/ICQ/0001/info/cache", "slack/channels.json",
         "slack/dms.json", "slack/users.json"}
-    for folder in ("icq/ICQ/0001", "slack"):
+    for folder in ("icq/ICQ/0001", "slack", "apple_mail/Mail"):
         assert len([n for n, m in readers.READERS.items()
                     if m.sniff(open_head(sample / "formats" / folder))]) == 1, folder
     for folder in ("google_voice/Takeout", "google_voice/Takeout/Voice/Calls"):

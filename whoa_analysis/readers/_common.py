@@ -90,9 +90,15 @@ class Source:
         if df.empty:
             out = schema.empty()
         else:
-            if "record_sha256" not in df:
-                df["record_sha256"] = [sha256_bytes(r) for r in df.pop("raw")]
-            df = df.drop(columns=["raw"], errors="ignore")
+            if "raw" in df:
+                raw = df.pop("raw")
+                # rows that carry their hash keep it (a message hashed as it was cut out);
+                # the others, an unparsed row among them, are hashed from their raw bytes
+                todo = df["record_sha256"].isna() if "record_sha256" in df else raw.notna()
+                if todo.all():
+                    df["record_sha256"] = [sha256_bytes(r) for r in raw]
+                elif todo.any():
+                    df.loc[todo, "record_sha256"] = [sha256_bytes(r) for r in raw[todo]]
             n = len(df)
             df["source_path"] = _repeat(str(self.path), n)
             df["source_sha256"] = _repeat(self.sha256, n)

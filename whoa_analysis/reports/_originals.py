@@ -7,6 +7,7 @@ sits in the source, not as a library would write it out again. The locators say 
   envelope line at that byte offset, up to the next envelope (readers/mbox.py);
 - ``file:<name>`` / ``file:<relative path>`` / ``zip:<member>`` of an .eml source, and
   ``maildir:<relative path>``: the whole file;
+- ``emlx:<name or relative path>`` of Apple Mail: the message the file's length line gives;
 - ``warc:record[<n>]`` of a web capture: the WARC record (its header block and content).
 
 The bytes are handed out only when their SHA-256 is the row's ``record_sha256`` (what the
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from ..case import Case, Source
 from ..i18n import N_
-from ..readers import mbox, web_capture
+from ..readers import apple_mail, mbox, web_capture
 
 _MBOX = re.compile(r"(?:zip:(?P<member>.+):)?mbox:(?P<index>\d+)@(?P<offset>\d+)")
 _WARC = re.compile(r"warc:record\[(?P<n>\d+)\]")
@@ -95,6 +96,8 @@ def _bytes(path: Path, locator: str, fmt: str) -> tuple[str, bytes | None]:
         return "rfc822", _file(path, rel)
     if scheme == "maildir" and fmt == "maildir":
         return "rfc822", _file(path, rel)
+    if scheme == "emlx" and fmt == "apple_mail":
+        return "rfc822", apple_mail.split(_file(path, rel))[0]
     return "", None
 
 
