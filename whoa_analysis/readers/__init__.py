@@ -24,8 +24,8 @@ from ._common import Head, open_head
 #: name here. Modules are imported on first use, so reading one format loads only its reader
 #: and what it needs (all of them cost about half a second at start-up).
 NAMES = (
-    "incident_log", "mbox", "eml", "maildir", "apple_mail", "msg", "discord_dce", "discord_package", "slack",
-    "twitter_dm", "telegram_json", "telegram_html", "signal", "imessage", "meta_json",
+    "incident_log", "mbox", "eml", "maildir", "apple_mail", "msg", "discord_dce",
+    "discord_package", "slack", "twitter_dm", "telegram_json", "telegram_html", "signal", "imessage", "meta_json",
     "meta_html", "irc", "pidgin", "google_chat", "web_capture", "whatsapp", "sms_backup", "pst",
     "google_voice", "skype", "snapchat", "msn", "trillian", "icq",
     "imessage_db", "android_sms_db", "android_calllog", "whatsapp_db",

@@ -6,9 +6,10 @@ URI, so SQLite neither writes to it nor creates ``-wal``/``-shm``/``-journal`` f
 A ``-wal`` beside it (a live Messages or WhatsApp database keeps its newest writes there) is
 applied to a scratch copy of both files, never to them, and the two readings are merged
 (:func:`read_rows`): a row only the log has, one it changes and one it removes are each kept
-and marked, so neither the file's state nor the log's is lost. The schema is never trusted: no view, trigger or function of the
-file's runs (``trusted_schema=OFF``); each table is read by ``rowid`` with a plain scan and the
-joins are made in Python, so a hostile file cannot make a join explode. Work is bounded by the
+and marked, so neither the file's state nor the log's is lost. The schema is never trusted:
+no view, trigger or function of the file's runs (``trusted_schema=OFF``); each table is read
+by ``rowid`` with a plain scan and the joins are made in Python, so a hostile file cannot make
+a join explode. Work is bounded by the
 file's size (a b-tree that loops, a page that lies about its cells): past the budget the read
 stops with an :class:`InputError`.
 """
