@@ -553,6 +553,8 @@ def hostile_files() -> dict[str, bytes]:
         "msn-xxe.xml": b'<?xml version="1.0"?><!DOCTYPE Log [<!ENTITY x SYSTEM '
                        b'"file:///etc/passwd">]><Log FirstSessionID="1"><Message Date="1/1/2024"'
                        b' Time="1:00:00" SessionID="1"><Text>&x;</Text></Message></Log>',
+        "letter.pdf": b"%PDF-1.4\n1 0 obj << /CreationDate (D:" + b"9" * 100_000
+        + b") /ModDate (D:2024" + b"(" * 50_000 + b") >> endobj\n%%EOF\n",
         "1.emlx": emlx([*FORMULAS.values(), *MARKUP.values(), *EXACT]),
         "_db2": icq_db2([*FORMULAS.values(), *MARKUP.values(), *EXACT])
         + icq_db2(["named by a formula"], name=FORMULAS["dde"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import struct
 import wave
 from pathlib import Path
@@ -182,3 +183,60 @@ def test_the_sample_exhibits_read_as_documented():
     assert pd.isna(df.loc["screenshot.png", "sent_at"])
     if exhibits.ocr_engine() is not None:
         assert "Do not contact me again" in df.loc["screenshot.png", "ocr_text"]
+
+
+def scanned_letter(path: Path, when=None, info: bytes = b"") -> Path:
+    """A one-page PDF as a scanner or a phone's 'save as PDF' writes it (fpdf2 here)."""
+    import datetime as dt
+
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Dear Dana, I know where you live.")
+    pdf.set_creation_date(when or dt.datetime(2024, 3, 12, 8, 30, tzinfo=dt.UTC))
+    data = bytes(pdf.output())
+    if info:
+        data = data.replace(re.search(rb"/CreationDate \([^)]*\)", data)[0], info)
+    path.write_bytes(data)
+    return path
+
+
+def test_a_pdf_is_an_exhibit_with_its_own_creation_time(tmp_path):
+    import datetime as dt
+
+    plus_one = dt.timezone(dt.timedelta(hours=1))
+    path = scanned_letter(tmp_path / "letter.pdf", dt.datetime(2024, 3, 12, 9, 30, tzinfo=plus_one))
+    assert readers.detect(path) == "exhibits"
+    row = readers.read(path).iloc[0]
+    assert row["kind"] == "media" and row["media_type"] == "application/pdf"
+    assert row["sent_at"] == pd.Timestamp("2024-03-12 08:30", tz="UTC")
+    assert row["time_source"] == "file metadata: PDF CreationDate"
+    assert row["sent_at_raw"] == "D:20240312093000+01'00'"
+    assert row["body"] == "" and row["file_sha256"] == row["record_sha256"]
+
+
+def test_a_pdf_date_without_offset_needs_the_zone_and_one_without_any_is_undetermined(
+        tmp_path):
+    naive = scanned_letter(tmp_path / "a.pdf", info=b"/CreationDate (D:20240312093000)")
+    with pytest.raises(InputError, match="carries no offset"):
+        readers.read(naive)
+    row = readers.read(naive, tz="Europe/Berlin").iloc[0]
+    assert row["sent_at"] == pd.Timestamp("2024-03-12 08:30", tz="UTC")
+    none = scanned_letter(tmp_path / "b.pdf", info=b"/Producer (scanner)")
+    row = readers.read(none).iloc[0]
+    assert pd.isna(row["sent_at"]) and row["time_basis"] == "missing"
+    bad = scanned_letter(tmp_path / "c.pdf", info=b"/CreationDate (D:20241399999999Z)")
+    row = readers.read(bad).iloc[0]
+    assert pd.isna(row["sent_at"]) and "is not a time" in row["warnings"]
+
+
+def test_a_folder_of_photos_and_pdfs_is_one_exhibits_source(tmp_path):
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    photo(folder / "envelope.jpg")
+    scanned_letter(folder / "letter.pdf")
+    assert readers.detect(folder) == "exhibits"
+    df = readers.read(folder)
+    assert df["media_type"].tolist() == ["image/jpeg", "application/pdf"]

@@ -9,12 +9,14 @@ A source is one file or a folder of them, recognised by their first bytes, not t
     RIFF .... WEBP / .... ftypheic             WebP, HEIC
     #!AMR\\n / ID3 / OggS / RIFF .... WAVE      voicemail recordings (AMR, MP3, Ogg/Opus, WAV)
     .... ftypM4A  / .... ftypisom              M4A, MP4
+    %PDF-1.4 ... /CreationDate (D:20240311190500+01'00')
+                                               a document (a scanned letter, a saved page)
 
 Every row is kind ``media`` with the file named in ``attachments`` and its own hash in
 ``file_sha256``. ``sent_at`` comes only from the file's own metadata (EXIF DateTimeOriginal,
 else DateTimeDigitized, else DateTime, with the matching OffsetTime*; without an offset the
-source's declared zone), and ``time_source`` says which tag; a file without one has no time and
-is listed as undetermined. The file system's modification time is shown in ``file_mtime``,
+source's declared zone; for a PDF its Info dictionary's CreationDate, else ModDate), and
+``time_source`` says which tag; a file without one has no time and is listed as undetermined. The file system's modification time is shown in ``file_mtime``,
 labelled, and never used as the time.
 
 Text in an image is read by OCR into ``ocr_text`` (``ocr_engine`` names engine and version);
@@ -44,12 +46,20 @@ from ._common import Head, Source, localize_rows
 FORMAT = "exhibits"
 PLATFORM = "other"
 PATTERNS = ("images: *.png, *.jpg, *.heic, *.webp", "recordings: *.m4a, *.amr, *.mp3, "
-            "*.ogg/*.opus, *.wav, *.mp4", "or a folder holding only such files")
-DESCRIPTION = ("Screenshots, photos and recordings: one row each, time from the file's own "
-               "metadata, OCR text kept apart")
+            "*.ogg/*.opus, *.wav, *.mp4", "documents: *.pdf (a scanned letter)",
+            "or a folder holding only such files")
+DESCRIPTION = ("Screenshots, photos, recordings and PDF documents: one row each, time from "
+               "the file's own metadata, OCR text kept apart")
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".heic", ".heif", ".webp")
 AUDIO_SUFFIXES = (".m4a", ".amr", ".mp3", ".ogg", ".opus", ".wav", ".mp4", ".3gp")
+DOCUMENT_SUFFIXES = (".pdf",)
+#: A PDF date as its Info dictionary writes it: D:YYYYMMDDHHmmSS, then Z or +HH'mm' (the parts
+#: after the year optional); longer strings are not dates.
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate)\s*\(\s*D?:?(\d{4})(\d{2})?(\d{2})?(\d{2})?"
+                       rb"(\d{2})?(\d{2})?\s*(?:(Z)|([+-])(\d{2})'?(?:(\d{2})'?)?)?\s*\)")
+#: A PDF larger than this is hashed but not searched for its dates.
+MAX_PDF_SCAN = 256 << 20
 #: Metadata text longer than this is not a time; it is cut in ``sent_at_raw`` and warned about.
 MAX_TAG_CHARS = 64
 #: The pixels an image may have before it is not decoded (no OCR, no thumbnail): Pillow's own
@@ -85,6 +95,8 @@ def media_type(data: bytes) -> str:
         if brand in (b"isom", b"iso2", b"mp41", b"mp42", b"avc1", b"qt  ", b"3gp4", b"3gp5",
                      b"3gp6", b"MSNV", b"dash"):
             return "video/mp4"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
     if data.startswith(b"#!AMR"):
         return "audio/amr"
     if data.startswith(b"OggS"):
@@ -100,8 +112,9 @@ def sniff(head: Head) -> bool:
         return False
     if head.is_dir:
         files = [m for m in head.members if not Path(m).name.startswith(".")]
-        return bool(files) and all(m.lower().endswith(IMAGE_SUFFIXES + AUDIO_SUFFIXES)
-                                   for m in files)
+        return bool(files) and all(
+            m.lower().endswith(IMAGE_SUFFIXES + AUDIO_SUFFIXES + DOCUMENT_SUFFIXES)
+            for m in files)
     return bool(media_type(head.data))
 
 
@@ -151,11 +164,34 @@ def _row(file: Path, root: Path) -> dict:
     row["media_type"] = media_type(head)
     if row["media_type"].startswith("image/"):
         _image(file, row)
+    elif row["media_type"] == "application/pdf":
+        _document(file, row)
     elif row["media_type"]:
         _recording(file, row)
     else:
         row["warnings"].append("not an image or recording we recognise: kept, not read")
     return row
+
+
+def _document(file: Path, row: dict) -> None:
+    """A PDF's time from its Info dictionary (CreationDate, else ModDate), read from the file's
+    bytes: no PDF library runs on it, so a hostile file cannot make the read loop or fetch."""
+    if file.stat().st_size > MAX_PDF_SCAN:
+        row["warnings"].append("PDF too large to search for its dates: no time kept")
+        return
+    found = {m[1]: m for m in _PDF_DATE.finditer(file.read_bytes())}
+    for key in (b"CreationDate", b"ModDate"):
+        m = found.get(key)
+        if m is None:
+            continue
+        year, month, day, hour, minute, second = (int(g or d) for g, d in zip(
+            m.groups()[1:7], ("0", "1", "1", "0", "0", "0")))
+        text = f"{year:04d}:{month:02d}:{day:02d} {hour:02d}:{minute:02d}:{second:02d}"
+        offset = "+00:00" if m[8] else (f"{m[9].decode()}{m[10].decode()}:"
+                                        f"{(m[11] or b'00').decode()}" if m[9] else "")
+        if _place(text, offset, row, f"PDF {key.decode()}"):
+            row["sent_at_raw"] = m[0][m[0].index(b"(") + 1:-1].decode("ascii", "replace")
+            return
 
 
 def _mtime(file: Path) -> str:
