@@ -311,3 +311,15 @@ def test_init_names_a_databases_log_as_part_of_it_not_as_unread(tmp_path, capsys
     pipeline.ensure_evidence(case, say=lambda _: None)
     listed = [f["path"] for f in evidence.load_manifest(case)["files"]]
     assert listed == ["Messages/chat.db", "Messages/chat.db-wal"]
+
+
+def test_init_names_an_earlier_pack_as_its_own_output_and_reads_none_of_it(sample, tmp_path,
+                                                                            capsys):
+    folder = _folder(sample, tmp_path)
+    (folder / "old pack").mkdir()
+    (folder / "old pack" / "pack_manifest.json").write_text("{}", encoding="utf-8")
+    shutil.copy(sample / "exports" / "WhatsApp Chat with Rob.txt", folder / "old pack")
+    assert cli.main(["init", str(folder), "--timezone", "Europe/London"]) == 0
+    out = capsys.readouterr().out
+    assert "old pack: an evidence pack whoa wrote" in out
+    assert "old pack" not in " ".join(_sources(folder / "case.toml"))

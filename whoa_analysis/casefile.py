@@ -29,7 +29,7 @@ import tomlkit
 
 from . import accounts as accounts_mod
 from . import case as case_mod
-from . import evidence, i18n, pipeline, readers
+from . import evidence, i18n, pack, pipeline, readers
 from .errors import CaseError, DateOrderRequired, InputError, TimezoneRequired, WhoaError
 from .readers._common import open_head
 
@@ -95,6 +95,9 @@ def _candidates(folder: Path) -> Iterator[tuple[Path, list[str]]]:
         dirs.sort()
         keep = []
         for name in dirs:
+            if _is_pack(here / name):
+                yield here / name, []           # our own output: named, never read
+                continue
             hits = _hits(here / name)
             if len(hits) == 1:
                 yield here / name, hits
@@ -106,6 +109,10 @@ def _candidates(folder: Path) -> Iterator[tuple[Path, list[str]]]:
                 continue
             path = here / name
             yield path, _hits(path) if path.is_file() else []
+
+
+def _is_pack(folder: Path) -> bool:
+    return (folder / pack.PACK_MANIFEST).is_file()
 
 
 def _zip_hint(path: Path) -> str:
@@ -136,6 +143,9 @@ def survey(folder: str | Path, *, timezone: str | None = None,
         elif hits:
             unknown.append(Unknown(rel, f"several readers recognise it ({', '.join(hits)}): add "
                                         "it by hand with the right format = ..."))
+        elif _is_pack(path):
+            unknown.append(Unknown(rel, "an evidence pack whoa wrote (it holds "
+                                        f"{pack.PACK_MANIFEST}): its output, not an export"))
         elif path.is_file() and open_head(path).is_zip:
             unknown.append(Unknown(rel, _zip_hint(path)))
         else:
