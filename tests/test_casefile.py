@@ -69,11 +69,16 @@ def test_init_asks_for_the_zone_rather_than_guessing_it(sample, tmp_path, capsys
     assert all(s.timezone is None for s in case.sources)
     text = (folder / "case.toml").read_text()
     assert text.count("# QUESTION: this export's times carry no time zone") == 2
-    # ``whoa accounts`` then stops with the question, naming the source, in one line
-    assert cli.main(["accounts", str(folder / "case.toml")]) == 2
+    # ``whoa accounts`` lists the others and names each chat waiting for its zone
+    assert cli.main(["accounts", str(folder / "case.toml")]) == 0
+    waiting = [line for line in capsys.readouterr().out.splitlines()
+               if line.startswith("not read yet:")]
+    assert len(waiting) == 2 and "WhatsApp Chat with Book Club.txt" in " ".join(waiting)
+    assert all("timezone" in line for line in waiting)
+    # a report stops on the question, naming the source, in one line
+    assert cli.main(["report", str(folder / "case.toml"), "--out", str(tmp_path / "p")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "WhatsApp Chat with Book Club.txt" in err[0]
-    assert "time zone" in err[0]
+    assert len(err) == 1 and "WhatsApp Chat with" in err[0] and "time zone" in err[0]
 
 
 def test_init_refuses_to_overwrite_a_case_file(tmp_path, capsys):
@@ -217,8 +222,9 @@ def test_a_closed_pipe_ends_quietly():
 
 
 def test_init_asks_for_the_date_order_a_chat_cannot_tell(tmp_path, capsys):
-    """Slashes are written day first and month first alike: with no day over 12 the draft asks,
-    names the key to write, and the case stops on it in one line until it is answered."""
+    """Slashes are written day first and month first alike: with no day over 12 the draft asks
+    and names the key to write; accounts are listed without that chat, and a report stops on
+    it in one line until it is answered."""
     folder = tmp_path / "case"
     folder.mkdir()
     (folder / "WhatsApp Chat with Rob.txt").write_text(
@@ -231,13 +237,23 @@ def test_init_asks_for_the_date_order_a_chat_cannot_tell(tmp_path, capsys):
     assert "# QUESTION: no date in this export has a day over 12" in text
     assert '# date_order = "dmy"' in text
     assert "date_order" not in _sources(folder / "case.toml")["WhatsApp Chat with Rob.txt"]
-    assert cli.main(["accounts", str(folder / "case.toml")]) == 2
+    assert "# Not read yet, so their accounts are not below" in text
+    # the draft is valid as it stands: accounts lists what it can and names what waits
+    capsys.readouterr()
+    assert cli.main(["accounts", str(folder / "case.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "not read yet:" in out and "date_order" in out and "Rob.txt" in out
+    assert "whatsapp:rob" not in out
+    # a report never reads around the question: it stops on it in one line
+    assert cli.main(["report", str(folder / "case.toml"), "--out", str(tmp_path / "p")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "date_order" in err[0] and "Rob.txt" in err[0]
-    # answered, the same draft reads
+    # answered, the same draft reads the chat
     (folder / "case.toml").write_text(text.replace('# date_order = "dmy"', 'date_order = "dmy"'),
                                       encoding="utf-8")
     assert cli.main(["accounts", str(folder / "case.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "not read yet" not in out and "whatsapp:rob" in out
 
 
 def test_init_names_an_export_its_trial_read_refused_on_screen(tmp_path, capsys):

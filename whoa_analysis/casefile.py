@@ -305,6 +305,11 @@ def _accounts_block(draft: Draft) -> list[str]:
                         "#   whoa accounts case.toml",
                         _comment(f"(the trial read stopped: {draft.accounts_problem})")]
     free = draft.accounts[draft.accounts["person"] == ""]
+    waiting = draft.accounts.attrs.get("waiting", [])
+    if waiting:
+        lines += ["# Not read yet, so their accounts are not below: answer the QUESTION of",
+                  "# each, then run `whoa accounts case.toml`:"]
+        lines += [_comment(question, "  ") for question in waiting]
     lines.append("# Accounts seen that no person holds yet (assign with --assign ACCOUNT PERSON):")
     for _, r in free.iterrows():
         also = f" (also {r['also_as']})" if r.get("also_as") else ""

@@ -118,6 +118,8 @@ def cmd_accounts(args: argparse.Namespace) -> int:
         return _edit_accounts(args)
     case = case_mod.load(args.case)
     table, suggested = pipeline.accounts(case)
+    for question in table.attrs.get("waiting", []):
+        print(f"not read yet: {question}")
     with pd.option_context("display.max_rows", None, "display.width", 200,
                            "display.max_colwidth", 60):
         print(tables.for_viewing(table).to_string(index=False))

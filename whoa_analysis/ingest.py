@@ -28,6 +28,9 @@ IMPORT_COLUMNS = ("source", "format", "sha256", "rows", "unparsed", "warnings", 
 class Ingested:
     messages: pd.DataFrame
     import_report: pd.DataFrame
+    #: Sources left unread until the case file answers their question (zone, date order), when
+    #: the caller allows it: each as the one-line error that names the key to set.
+    waiting: tuple[str, ...] = ()
 
 
 def owner_identifiers(case: Case, source: Source) -> tuple[str, ...]:
@@ -168,17 +171,25 @@ def _report_row(case: Case, source: Source, fmt: str, df: pd.DataFrame) -> dict:
 
 
 def ingest(case: Case, *, workers: int = 1,
-           progress: Callable[[Iterable], Iterable] = lambda it: it) -> Ingested:
-    """Read all sources (in ``workers`` processes when > 1: same result as one process)."""
+           progress: Callable[[Iterable], Iterable] = lambda it: it,
+           questions_wait: bool = False) -> Ingested:
+    """Read all sources (in ``workers`` processes when > 1: same result as one process).
+
+    ``questions_wait``: a source whose zone or date order the case file has not given yet is
+    left unread and named in ``waiting`` (for listing accounts while a draft has questions);
+    otherwise it stops the read."""
     formats = check_formats(case)
     indices = range(len(case.sources))
     # A reader that uses every core itself gains nothing from a pool beside it, and the pool
     # would copy its whole frame back: then the sources are read one after the other.
     own_cores = any(getattr(readers.get(f), "PROCESSES", False) for f in formats.values())
-    if workers > 1 and len(case.sources) > 1 and not own_cores:
+    waiting: list[str] = []
+    if workers > 1 and len(case.sources) > 1 and not own_cores and not questions_wait:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(_read_for_pool, (case.file, i)) for i in indices]
             frames = [f.result() for f in progress(futures)]     # a list: the bar has a total
+    elif questions_wait:
+        frames = [_read_or_wait(case, i, waiting) for i in progress(indices)]
     else:
         frames = [read_source(case, i) for i in progress(indices)]
     rows = [_report_row(case, s, formats[s.relpath], df) for s, df in zip(case.sources, frames)]
@@ -189,7 +200,15 @@ def ingest(case: Case, *, workers: int = 1,
         raise InputError(f"{case.file.name}: exhibits: {missing[0]!r} is in no [[sources]] entry "
                          "read as exhibits; add its file or folder as a source (format = "
                          "\"exhibits\") or fix the path")
-    return Ingested(messages, report)
+    return Ingested(messages, report, tuple(waiting))
+
+
+def _read_or_wait(case: Case, index: int, waiting: list[str]) -> pd.DataFrame:
+    try:
+        return read_source(case, index)
+    except (TimezoneRequired, DateOrderRequired) as exc:
+        waiting.append(str(exc))
+        return schema.empty()
 
 
 def _read_for_pool(args: tuple) -> pd.DataFrame:

@@ -33,6 +33,7 @@ class Prepared:
     case: Case
     analysis: Analysis
     import_report: pd.DataFrame
+    waiting: tuple[str, ...] = ()       # sources not read until their question is answered
 
 
 def ensure_evidence(case: Case, say: Say = print, *,
@@ -72,13 +73,15 @@ def source_summaries(report: pd.DataFrame) -> list[dict]:
 def prepare(case: Case, *, workers: int = 1,
             progress: Callable[[Iterable], Iterable] = lambda it: it,
             stages: Callable[[Iterable], Iterable] = lambda it: it,
-            checked: evidence.Snapshot | None = None) -> Prepared:
+            checked: evidence.Snapshot | None = None, questions_wait: bool = False,
+            ) -> Prepared:
     """Read and analyse a case (no evidence check, nothing written).
 
     ``checked`` (what :func:`ensure_evidence` returned): a source written to since that check,
     while it was being read, stops the run with :class:`EvidenceError`. ``progress`` wraps the
     sources being read, ``stages`` the steps after reading (bars on a terminal)."""
-    got = ingest.ingest(case, workers=workers, progress=progress)
+    got = ingest.ingest(case, workers=workers, progress=progress,
+                        questions_wait=questions_wait)
     if checked is not None:
         evidence.check_unchanged(case, checked)
     resolved = result = None
@@ -90,13 +93,16 @@ def prepare(case: Case, *, workers: int = 1,
                              tool_version=__version__, pinned=case.notice_message,
                              phrases=case.notice_phrases,
                              sources=source_summaries(got.import_report))
-    return Prepared(case, result, got.import_report)
+    return Prepared(case, result, got.import_report, got.waiting)
 
 
 def accounts(case: Case) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every account seen, and suggestions (never applied)."""
-    prepared = prepare(case)
-    return _accounts(case, prepared.analysis.messages, prepared.analysis.notice.latest)
+    """Every account seen, and suggestions (never applied). A source still waiting for its
+    time zone or date order is not read; ``attrs["waiting"]`` of the table names each one."""
+    prepared = prepare(case, questions_wait=True)
+    table, hints = _accounts(case, prepared.analysis.messages, prepared.analysis.notice.latest)
+    table.attrs["waiting"] = list(prepared.waiting)
+    return table, hints
 
 
 def _accounts(case: Case, msgs: pd.DataFrame, notice_latest: pd.Timestamp | None,
