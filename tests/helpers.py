@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from pathlib import Path
 
@@ -62,3 +63,16 @@ def with_unflushed_log(source: Path, folder: Path, change) -> Path:
     conn.close()
     shutil.rmtree(work)
     return folder / source.name
+
+
+@functools.cache
+def sample_generator(rel: str):
+    """A sample generator of data/sample/formats (``icq/make_icq.py``), loaded by path: its
+    functions write the format's files for tests to vary."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "data" / "sample" / "formats" / rel
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

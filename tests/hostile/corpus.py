@@ -570,17 +570,11 @@ def hostile_files() -> dict[str, bytes]:
 # ----------------------------------------------------------------------------- phone databases
 
 
-@functools.cache
 def generator(rel: str):
-    """A sample generator of data/sample/formats (real layouts, made in code), loaded by path."""
-    import importlib.util
-    from pathlib import Path
+    """A sample generator of data/sample/formats (real layouts, made in code)."""
+    from tests.helpers import sample_generator
 
-    path = Path(__file__).resolve().parents[2] / "data" / "sample" / "formats" / rel
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return sample_generator(rel)
 
 
 def _phone_generators():

@@ -4,7 +4,6 @@ property lists, links, and a case whose request and contacts are in it."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.helpers import sample_generator
 from whoa_analysis import case as case_mod
 from whoa_analysis import casefile, pipeline, readers
 from whoa_analysis.errors import InputError
@@ -21,14 +21,7 @@ from whoa_analysis.reports import _originals
 HERE = Path(__file__).resolve().parents[2] / "data" / "sample" / "formats" / "apple_mail"
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("make_apple_mail", HERE / "make_apple_mail.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = _generator()
+GEN = sample_generator("apple_mail/make_apple_mail.py")
 STOP = GEN.M.outbound(1, GEN.M.ROB, "Stop", GEN.M.t("2024-03-10 09:00:00"),
                       "Do not contact me in any way in the future.\n").encode()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import struct
@@ -11,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.helpers import sample_generator
 from whoa_analysis import case as case_mod
 from whoa_analysis import casefile, pipeline, readers
 from whoa_analysis.errors import InputError
@@ -21,15 +21,7 @@ PROFILE = "formats/icq/ICQ/0001"
 ROB_DB2 = f"{PROFILE}/archive/700900456/_db2"
 
 
-def _generator():
-    here = Path(__file__).resolve().parents[2] / "data" / "sample" / "formats" / "icq"
-    spec = importlib.util.spec_from_file_location("make_icq", here / "make_icq.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = _generator()
+GEN = sample_generator("icq/make_icq.py")
 
 
 def _db2(tmp_path: Path, data: bytes, peer: str = "700900456") -> Path:

@@ -4,7 +4,6 @@ database, backups, old second-based dates, undecodable bodies, and the original 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import shutil
 import sqlite3
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.helpers import sample_generator
 from whoa_analysis import readers
 from whoa_analysis.errors import InputError
 from whoa_analysis.readers import imessage_db
@@ -24,14 +24,7 @@ ROB, ROB_MAIL, SAM, DANA = ("phone:+447700900456", "email:rob@example.net",
                             "phone:+447700900321", "email:dana@example.org")
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("make_chat_db", HERE / "make_chat_db.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = _generator()
+GEN = sample_generator("imessage_db/make_chat_db.py")
 
 
 @pytest.fixture(scope="module")

@@ -45,12 +45,13 @@ import html.parser
 import json
 import quopri
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from .. import accounts
+from ..evidence import source_files
 from ._common import decode_text, unparsed
 
 PLATFORM = "email"
@@ -1057,6 +1058,12 @@ def mark_copies(rows: list[dict]) -> None:
             row["copy_of"] = seen[key]
         else:
             seen[key] = row["locator"]
+
+
+def folder_files(folder: Path, keep: Callable[[str], bool]) -> list[tuple[Path, str]]:
+    """(file, its path relative to ``folder``) for every file below it that ``keep`` takes."""
+    return [(f, rel) for f in source_files(folder)
+            if keep(rel := f.relative_to(folder).as_posix())]
 
 
 def file_rows(files: list[tuple[Path, str]], keys: frozenset[str], scheme: str,

@@ -38,7 +38,6 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..evidence import source_files
 from . import _email
 from ._common import Head, Source, unparsed
 
@@ -70,8 +69,7 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     path = Path(path)
     keys = _email.owner_keys(owner)
     if path.is_dir():
-        files = [(f, f.relative_to(path).as_posix()) for f in source_files(path)]
-        files = [(f, rel) for f, rel in files if rel.lower().endswith(".emlx")]
+        files = _email.folder_files(path, lambda rel: rel.lower().endswith(".emlx"))
         if not files:
             raise InputError(f"{path.name}: expected Apple Mail's .emlx files in this folder; "
                              "found none: pass the Mail folder (or one .emlx file)")

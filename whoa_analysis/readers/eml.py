@@ -27,7 +27,6 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..evidence import source_files
 from . import _email
 from ._common import Head, Source, is_zip, read_member, zip_members
 
@@ -97,8 +96,7 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     path = Path(path)
     keys = _email.owner_keys(owner)
     if path.is_dir():
-        files = [(f, f.relative_to(path).as_posix()) for f in source_files(path)]
-        files = [(f, rel) for f, rel in files if rel.lower().endswith(".eml")]
+        files = _email.folder_files(path, lambda rel: rel.lower().endswith(".eml"))
         if not files:
             raise InputError(f"{path.name}: expected a folder with .eml files; got none")
         src = Source(path, FORMAT)

@@ -22,7 +22,6 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..evidence import source_files
 from . import _email
 from ._common import Head, Source
 
@@ -44,8 +43,7 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     if not sniff(Head(path, path.name.lower(), is_dir=path.is_dir())):
         raise InputError(f"{path.name}: expected a Maildir folder with cur/ and new/; got "
                          "something else: pass the folder that holds cur/ and new/")
-    files = [(f, f.relative_to(path).as_posix()) for f in source_files(path)]
-    files = [(f, rel) for f, rel in files if _in_box(rel)]
+    files = _email.folder_files(path, _in_box)
     src = Source(path, FORMAT)
     rows = list(_rows(files, _email.owner_keys(owner)))
     _email.mark_copies(rows)
