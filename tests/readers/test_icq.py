@@ -69,6 +69,9 @@ def test_one_db2_is_its_folder_s_conversation_and_the_owner_comes_from_the_case(
     df = icq.read(path, owner=("im:700900123",))
     assert df["conversation"].tolist() == ["700900321", "700900321"]
     assert df["sender"].tolist() == ["im:700900321", "im:700900123"]
+    # as a case passes the owner's accounts: the platform cut off, a phone number beside
+    as_case = icq.read(path, owner=("Dana Example", "07700 900123", "700900123"))
+    assert as_case["sender"].tolist() == ["im:700900321", "im:700900123"]
     no_owner = icq.read(path)
     assert no_owner["sender"].iloc[1] == "" and no_owner["from_owner"].iloc[1]
     assert any("named after the folder" in a for a in no_owner.attrs["assumptions"])

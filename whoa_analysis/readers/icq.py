@@ -91,8 +91,7 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
         files, profile = [src.path], _Profile()
         src.assume("the conversation is named after the folder holding _db2 (the peer's ICQ "
                    "number); the owner's own number is not in a _db2 file")
-    own = profile.own or next((k for k in (o.strip().casefold() for o in owner)
-                               if k.startswith("im:")), "")
+    own = profile.own or _own_number(owner)
     rows: list[dict] = []
     for file in files:
         rel = file.relative_to(src.path).as_posix() if file != src.path else ""
@@ -104,6 +103,18 @@ def read(path: Path, *, tz: str | None = None, owner: Sequence[str] = (),
     src.assume("ICQ times are the server's UNIX time (UTC); the client's time is kept in "
                "client_time")
     return src.frame(rows)
+
+
+#: An ICQ number as the case file may write an owner's account (``im:700900123``): 5 to 10
+#: digits, no leading 0 (a phone number written without +CC has one, or spaces).
+_UIN = re.compile(r"(?:im:)?([1-9]\d{4,9})")
+
+
+def _own_number(owner: Sequence[str]) -> str:
+    """The owner's ICQ number among the case's identifiers for them (the platform may be cut
+    off, as the case passes them), else ''."""
+    return next((accounts.key_for("im", m[1]) for o in owner
+                 if (m := _UIN.fullmatch(o.strip().casefold()))), "")
 
 
 @dataclass
